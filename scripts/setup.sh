@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Prepares a Debian machine for building, running and testing attendance:
+#   - installs the C libraries (librdkafka, libpq), PostgreSQL, kcat and tzdata if missing;
+#   - starts the packaged PostgreSQL cluster and creates the `attendance` role and database.
+# Safe to run again. Sourced by scripts/demo.sh and scripts/test.sh, which export DATABASE_URL.
+set -euo pipefail
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+as_postgres() { if [ "$(id -u)" = 0 ]; then su postgres -c "$1"; else sudo -u postgres sh -c "$1"; fi; }
+
+packages=(librdkafka-dev libpq-dev postgresql postgresql-contrib kcat tzdata pkg-config)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]}"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# Start the packaged cluster (the newest installed major version).
+version=$(pg_lsclusters -h | awk '{print $1}' | sort -n | tail -1)
+if [ -z "$version" ]; then
+    echo "setup: no PostgreSQL cluster found after installing postgresql" >&2
+    exit 1
+fi
+if ! pg_lsclusters -h | awk -v v="$version" '$1==v && $2=="main" {print $4}' | grep -q online; then
+    as_root pg_ctlcluster "$version" main start
+fi
+for _ in $(seq 1 30); do
+    as_postgres "pg_isready -q" && break
+    sleep 1
+done
+
+db_user=${ATTENDANCE_DB_USER:-attendance}
+db_password=${ATTENDANCE_DB_PASSWORD:-attendance}
+db_name=${ATTENDANCE_DB_NAME:-attendance}
+as_postgres "psql -qtAc \"SELECT 1 FROM pg_roles WHERE rolname='$db_user'\" | grep -q 1 \
+    || psql -qc \"CREATE ROLE $db_user LOGIN PASSWORD '$db_password' CREATEDB CREATEROLE\""
+as_postgres "psql -qtAc \"SELECT 1 FROM pg_database WHERE datname='$db_name'\" | grep -q 1 \
+    || createdb -O $db_user $db_name"
+
+export DATABASE_URL=${DATABASE_URL:-postgresql://$db_user:$db_password@127.0.0.1:5432/$db_name}
+echo "setup: PostgreSQL $version ready at ${DATABASE_URL%%://*}://$db_user:***@127.0.0.1:5432/$db_name"
