@@ -1,0 +1,50 @@
+import ArgumentParser
+import Consumer
+import Foundation
+import Projections
+
+/// `attendance`: the one executable of the platform (PRODUCT §8).
+@main
+struct Attendance: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "attendance",
+        abstract: "Daily check-in platform: Kafka check-ins projected into Postgres, exactly once.",
+        subcommands: [
+            MigrateCommand.self, TopicsCommand.self, EventsCommand.self, ConsumeCommand.self, RelayCommand.self,
+            RunCommand.self,
+        ]
+    )
+
+    /// Exit codes: 0 success, 1 runtime failure, 2 bad usage or configuration (PRODUCT §8).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                Self.exit(withError: error)
+            }
+            let usage = error is ConfigurationError || isArgumentParserError(error)
+            let message = usage ? fullMessage(for: error) : "error: \(error)"
+            FileHandle.standardError.write(Data((message + "\n").utf8))
+            Foundation.exit(usage ? 2 : 1)
+        }
+    }
+
+    private static func isArgumentParserError(_ error: any Error) -> Bool {
+        // ArgumentParser reports parse and validation problems with exit codes other than success/failure.
+        let code = exitCode(for: error)
+        return code != .failure && code != .success
+    }
+}
+
+/// A setting is missing or invalid. Names the flag and its environment variable. Exit code 2.
+struct ConfigurationError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

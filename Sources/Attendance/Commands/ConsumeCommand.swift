@@ -1,0 +1,52 @@
+import ArgumentParser
+import Consumer
+import Logging
+import ServiceLifecycle
+
+struct ConsumeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "consume",
+        abstract: "Consume check-in requests into the attendance tables (one transaction per batch, exactly once)."
+    )
+
+    @OptionGroup var options: ConnectionOptions
+    @OptionGroup var service: ServiceOptions
+
+    func run() async throws {
+        let brokers = try options.requireBrokers()
+        let databaseURL = try options.requireDatabaseURL()
+        let logger = try service.logger(label: "attendance.consume", options: options)
+        let consumer = CheckInConsumer(
+            configuration: try service.consumerConfiguration(options, brokers: brokers, databaseURL: databaseURL),
+            logger: logger
+        )
+        let group = ServiceGroup(
+            configuration: .init(services: [consumer], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
+        try await group.run()
+    }
+}
+
+struct RelayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "relay",
+        abstract: "Publish outbox rows to Kafka in order; one relay per schema publishes, others stand by."
+    )
+
+    @OptionGroup var options: ConnectionOptions
+    @OptionGroup var service: ServiceOptions
+
+    func run() async throws {
+        let brokers = try options.requireBrokers()
+        let databaseURL = try options.requireDatabaseURL()
+        let logger = try service.logger(label: "attendance.relay", options: options)
+        let relay = OutboxRelay(
+            configuration: try service.relayConfiguration(options, brokers: brokers, databaseURL: databaseURL),
+            logger: logger
+        )
+        let group = ServiceGroup(
+            configuration: .init(services: [relay], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
+        try await group.run()
+    }
+}

@@ -1,0 +1,107 @@
+import ArgumentParser
+import Consumer
+import Domain
+import Foundation
+import Logging
+import Projections
+import ServiceLifecycle
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the check-in consumer and the outbox relay together.",
+        discussion: """
+            With no brokers configured (or --embedded) it starts an in-process Kafka-protocol cluster \
+            (3 brokers), creates the topics, applies demo events, feeds generated check-ins and prints \
+            a live summary until stopped (Ctrl-C).
+            """
+    )
+
+    @OptionGroup var options: ConnectionOptions
+    @OptionGroup var service: ServiceOptions
+
+    @Flag(help: "Start the embedded cluster and demo traffic even if brokers are configured.")
+    var embedded = false
+
+    @Option(name: .customLong("demo-rate"), help: "Generated check-ins per second in embedded mode.")
+    var demoRate = 2_000
+
+    @Option(name: .customLong("demo-members"), help: "Members in the embedded demo.")
+    var demoMembers = 20_000
+
+    func run() async throws {
+        let databaseURL = try options.requireDatabaseURL()
+        let schema = try options.resolvedSchema()
+        let logger = try service.logger(label: "attendance.run", options: options)
+        let isEmbedded = embedded || options.resolvedBrokers() == nil
+
+        var mock: KafkaMockCluster?
+        let brokers: String
+        if isEmbedded {
+            let specs = try TopicSpec.loadAll(from: options.topicsURL())
+            let cluster = try KafkaMockCluster(brokers: 3)
+            let created = try TopicReconciler.apply(specs, mock: cluster)
+            mock = cluster
+            brokers = cluster.bootstrapServers
+            say("embedded Kafka-protocol cluster (3 brokers) at \(brokers); topics: \(created.joined(separator: ", "))")
+            say("  send more:  echo '1:1001|{...}' | kcat -P -b \(brokers) -t attendance.check-in-requests.v1 -K '|'")
+            say("  watch:      kcat -C -b \(brokers) -t attendance.reward-commands.v1 -f '%k %s\\n'")
+        } else {
+            brokers = try options.requireBrokers()
+        }
+
+        let migrationsURL = options.migrationsURL()
+        let report = try await Blocking.run("migrate") {
+            try Setup.migrate(databaseURL: databaseURL, schema: schema, directory: migrationsURL)
+        }
+        say("database schema \(schema): \(report.applied.count) migrations applied, \(report.alreadyApplied) already")
+
+        var services: [any Service] = []
+        let consumer = CheckInConsumer(
+            configuration: try service.consumerConfiguration(options, brokers: brokers, databaseURL: databaseURL),
+            logger: logger
+        )
+        let relay = OutboxRelay(
+            configuration: try service.relayConfiguration(options, brokers: brokers, databaseURL: databaseURL),
+            logger: logger
+        )
+        services.append(consumer)
+        services.append(relay)
+
+        var generator: CheckInGenerator?
+        if isEmbedded {
+            let days = 14
+            let firstDay = DemoEvents.firstDay(daysAgo: days)
+            let policies = try DemoEvents.policies(ids: [1, 2], startingAt: firstDay)
+            let outcomes = try await Blocking.run("events") {
+                try Setup.apply(policies, databaseURL: databaseURL, schema: schema)
+            }
+            for (policy, outcome) in outcomes { print("demo event \(policy.id): \(outcome)") }
+            let settings = CheckInWorkload.Settings(
+                eventIDs: policies.map(\.id),
+                members: demoMembers,
+                days: days,
+                firstDay: firstDay,
+                seed: UInt64(UInt32(truncatingIfNeeded: Int(Date().timeIntervalSince1970)))
+            )
+            let feed = CheckInGenerator(
+                kafka: options.kafkaConfiguration(brokers: brokers),
+                topic: TopicNames.standard.checkInRequests,
+                ratePerSecond: demoRate,
+                settings: settings,
+                logger: logger
+            )
+            generator = feed
+            services.append(feed)
+            say("feeding \(demoRate) generated check-ins/s for \(demoMembers) members over \(days) days; Ctrl-C stops")
+        }
+        services.append(LiveSummary(consumer: consumer, relay: relay, generator: generator))
+
+        let group = ServiceGroup(
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
+        try await group.run()
+        withExtendedLifetime(mock) {}
+        say("stopped cleanly")
+    }
+}

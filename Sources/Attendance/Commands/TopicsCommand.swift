@@ -1,0 +1,40 @@
+import ArgumentParser
+import Consumer
+import Foundation
+import Logging
+
+struct TopicsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "topics",
+        abstract: "Manage the Kafka topics described in topics/.",
+        subcommands: [Apply.self]
+    )
+
+    struct Apply: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "apply",
+            abstract: "Create missing topics through the Admin API and report existing ones that differ from their spec.",
+            discussion: "Existing topics are never altered; a difference is reported (exit 1 with --fail-on-drift)."
+        )
+
+        @OptionGroup var options: ConnectionOptions
+
+        @Flag(help: "Exit 1 when an existing topic differs from its spec.")
+        var failOnDrift = false
+
+        func run() async throws {
+            let brokers = try options.requireBrokers()
+            let specs = try TopicSpec.loadAll(from: options.topicsURL())
+            let configuration = options.kafkaConfiguration(brokers: brokers)
+            let logger = Logger(label: "attendance.topics")
+            let (created, drift) = try await Blocking.run("topics-apply") {
+                let admin = try KafkaAdmin(configuration: configuration, logger: logger)
+                return try TopicReconciler.apply(specs, admin: admin, timeout: .seconds(30))
+            }
+            for name in created { print("created \(name)") }
+            for difference in drift { print("drift \(difference)") }
+            say("\(specs.count) topics: \(created.count) created, \(drift.count) differences")
+            if failOnDrift, !drift.isEmpty { throw ExitCode.failure }
+        }
+    }
+}

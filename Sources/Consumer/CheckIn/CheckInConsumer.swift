@@ -1,0 +1,62 @@
+import Domain
+import Logging
+import Projections
+import ServiceLifecycle
+
+/// The check-in consumer (`attendance consume`): a member of a consumer group on the check-in topic that
+/// turns each batch of messages into rows in ONE Postgres transaction (see `CheckInProjector`).
+///
+/// Offsets live in Postgres with the rows; Kafka's committed offsets follow for lag tooling only. All blocking
+/// work (librdkafka polls, libpq) runs on one dedicated thread.
+public final class CheckInConsumer: Service, Sendable {
+    public struct Configuration: Sendable {
+        public var kafka: KafkaConfiguration
+        public var groupID: String
+        public var databaseURL: String
+        public var schema: String
+        public var topics: TopicNames = .standard
+        /// Most messages written in one transaction.
+        public var maxBatchSize = 2_000
+        /// How long a batch waits to fill up before it is written anyway.
+        public var maxBatchWait: Duration = .milliseconds(100)
+        /// Backoff between attempts while Postgres fails.
+        public var retryBackoff = Backoff(initial: .milliseconds(100), maximum: .seconds(10))
+
+        public init(kafka: KafkaConfiguration, groupID: String, databaseURL: String, schema: String) {
+            self.kafka = kafka
+            self.groupID = groupID
+            self.databaseURL = databaseURL
+            self.schema = schema
+        }
+    }
+
+    /// Called on the consumer thread after each committed batch, with the Kafka timestamps (ms) of the
+    /// batch's messages: benchmarks measure produce-to-commit latency with it.
+    public typealias CommitObserver = @Sendable (_ result: CheckInBatchResult, _ messageTimestamps: [Int64]) -> Void
+
+    public let configuration: Configuration
+    public let statistics = CheckInStatistics()
+    private let logger: Logger
+    private let stop = StopSignal()
+    private let onCommit: CommitObserver?
+
+    public init(configuration: Configuration, logger: Logger, onCommit: CommitObserver? = nil) {
+        self.configuration = configuration
+        self.logger = logger
+        self.onCommit = onCommit
+    }
+
+    public func run() async throws {
+        let worker = CheckInWorker(
+            configuration: configuration,
+            statistics: statistics,
+            stop: stop,
+            logger: logger,
+            onCommit: onCommit
+        )
+        try await DedicatedThread.run(name: "check-in-consumer", stop: stop) { try worker.run() }
+    }
+
+    /// Asks the consumer to finish its batch, commit and leave the group (also done on graceful shutdown).
+    public func requestStop() { stop.stop() }
+}

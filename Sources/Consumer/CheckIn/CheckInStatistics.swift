@@ -1,0 +1,53 @@
+import Domain
+import Projections
+import Synchronization
+
+/// Running totals of a check-in consumer, read by the live summary, status and benchmarks.
+public final class CheckInStatistics: Sendable {
+    public struct Snapshot: Sendable {
+        public var batches = 0
+        public var logged = 0
+        public var successes = 0
+        public var failures: [FailReason: Int] = [:]
+        public var duplicates = 0
+        public var deadLettered = 0
+        public var rewardsEarned = 0
+        public var skippedBelowOffset = 0
+        public var retries = 0
+        public var lag: [PartitionKey: Int64] = [:]
+        public var lastError: String?
+
+        /// Every message the consumer has settled one way or another.
+        public var handled: Int { logged + duplicates + deadLettered }
+    }
+
+    private let state = Mutex(Snapshot())
+
+    public init() {}
+
+    public var snapshot: Snapshot { state.withLock { $0 } }
+
+    func record(_ result: CheckInBatchResult) {
+        state.withLock { totals in
+            totals.batches += 1
+            totals.logged += result.logged
+            totals.successes += result.successes
+            for (reason, count) in result.failures { totals.failures[reason, default: 0] += count }
+            totals.duplicates += result.duplicates
+            totals.deadLettered += result.deadLettered
+            totals.rewardsEarned += result.rewardsEarned
+            totals.skippedBelowOffset += result.skippedBelowOffset
+        }
+    }
+
+    func recordRetry(_ error: any Error) {
+        state.withLock {
+            $0.retries += 1
+            $0.lastError = "\(error)"
+        }
+    }
+
+    func recordLag(_ lag: [PartitionKey: Int64]) {
+        state.withLock { $0.lag = lag }
+    }
+}

@@ -1,0 +1,280 @@
+import Domain
+import Foundation
+
+/// Turns a batch of check-in messages into `event_attendance_log`, `event_attendance_history`,
+/// `event_attendance_reward_log` and outbox rows, plus the consumer's stored offsets — all in ONE transaction.
+///
+/// A batch is all-or-nothing: after a crash anywhere, the stored offsets say exactly which messages were
+/// processed, and the unique keys (log: event_id + request_id; history: event_id + member_id + date, and
+/// attendance_log_id) remain the last guard. Not thread-safe: one consumer thread owns a projector.
+public final class CheckInProjector {
+    public struct Configuration: Sendable {
+        /// The consumer group whose offsets are stored with the batch.
+        public var groupID: String
+        public var topics: TopicNames
+
+        public init(groupID: String, topics: TopicNames = .standard) {
+            self.groupID = groupID
+            self.topics = topics
+        }
+    }
+
+    public let configuration: Configuration
+    public let connection: PostgresConnection
+    private var policyCache = PolicyCache()
+
+    public init(configuration: Configuration, connection: PostgresConnection) {
+        self.configuration = configuration
+        self.connection = connection
+    }
+
+    /// Processes `envelopes` (in partition order) given the stored offsets this consumer believes in
+    /// (`expected`: nil for a partition with no stored offset yet). Throws `OffsetFenceError` when another
+    /// consumer moved them, and `PostgresError` for database failures; nothing is written then.
+    public func process(
+        _ envelopes: [CheckInEnvelope],
+        expected: [PartitionKey: Int64?],
+        now: Timestamp = .now()
+    ) throws -> CheckInBatchResult {
+        var result = CheckInBatchResult()
+        var fresh: [CheckInEnvelope] = []
+        fresh.reserveCapacity(envelopes.count)
+        for envelope in envelopes {
+            let partition = PartitionKey(topic: envelope.position.topic, partition: envelope.position.partition)
+            let floor = (expected[partition] ?? nil) ?? Int64.min
+            guard envelope.position.offset >= floor else {
+                result.skippedBelowOffset += 1
+                continue
+            }
+            fresh.append(envelope)
+            let next = envelope.position.offset + 1
+            if next > result.nextOffsets[partition] ?? Int64.min { result.nextOffsets[partition] = next }
+        }
+        guard !result.nextOffsets.isEmpty else { return result }
+
+        try connection.transaction { connection in
+            // Fence first: its row locks serialise any second writer of these partitions.
+            try ConsumerOffsetStore.advance(
+                groupID: configuration.groupID,
+                from: expected,
+                to: result.nextOffsets,
+                on: connection
+            )
+            var plan = try plan(fresh, now: now, result: &result)
+            try write(&plan, now: now, on: connection)
+        }
+        return result
+    }
+}
+
+// MARK: - Planning: parse, load state, decide in order
+
+extension CheckInProjector {
+    struct MemberKey: Hashable {
+        let eventID: Int64
+        let memberID: Int64
+    }
+
+    struct RequestKey: Hashable {
+        let eventID: Int64
+        let requestID: String
+    }
+
+    struct LogRow {
+        let request: CheckInRequest
+        let envelope: CheckInEnvelope
+        let decision: CheckInDecision
+        let policyVersion: Int?
+    }
+
+    struct Plan {
+        var logRows: [LogRow] = []
+        var deadLetters: [OutboxMessage] = []
+        var newParticipants: [Int64: Int64] = [:]
+    }
+
+    private func plan(_ envelopes: [CheckInEnvelope], now: Timestamp, result: inout CheckInBatchResult) throws -> Plan {
+        var plan = Plan()
+        var requests: [(CheckInRequest, CheckInEnvelope)] = []
+        requests.reserveCapacity(envelopes.count)
+        var seen = Set<RequestKey>()
+        for envelope in envelopes {
+            switch CheckInMessage.parse(key: envelope.key, value: envelope.value) {
+            case .failure(let malformed):
+                plan.deadLetters.append(deadLetter(envelope, reason: malformed))
+                result.deadLettered += 1
+            case .success(let parsed):
+                let request = CheckInRequest(
+                    eventID: parsed.eventID,
+                    memberID: parsed.memberID,
+                    requestID: parsed.requestID,
+                    requestedAt: parsed.requestedAt,
+                    channel: parsed.channel,
+                    invalidReason: parsed.invalidReason,
+                    traceParent: envelope.traceParent
+                )
+                if seen.insert(RequestKey(eventID: request.eventID, requestID: request.requestID)).inserted {
+                    requests.append((request, envelope))
+                } else {
+                    result.duplicates += 1
+                }
+            }
+        }
+        guard !requests.isEmpty else { return plan }
+
+        let processed = try AttendanceStore.processedRequests(
+            requests.map { RequestKey(eventID: $0.0.eventID, requestID: $0.0.requestID) },
+            on: connection
+        )
+        if !processed.isEmpty {
+            let before = requests.count
+            requests.removeAll { processed.contains(RequestKey(eventID: $0.0.eventID, requestID: $0.0.requestID)) }
+            result.duplicates += before - requests.count
+        }
+        guard !requests.isEmpty else { return plan }
+
+        let policies = try policyCache.policies(for: Set(requests.map(\.0.eventID)), on: connection)
+        let capped = policies.values.filter { $0.policy.maxParticipants != nil }.map(\.policy.id)
+        var participants = try AttendanceStore.lockParticipantCounts(eventIDs: capped, on: connection)
+
+        // The attendance day of each request, then the members' state around those days.
+        var days: [AttendanceDate?] = []
+        days.reserveCapacity(requests.count)
+        var memberKeys = Set<MemberKey>()
+        for (request, _) in requests {
+            if let policy = policies[request.eventID]?.policy, let at = request.requestedAt {
+                days.append(policy.attendanceDate(of: at))
+                memberKeys.insert(MemberKey(eventID: request.eventID, memberID: request.memberID))
+            } else {
+                days.append(nil)
+            }
+        }
+        var members = try AttendanceStore.latestSnapshots(Array(memberKeys), on: connection)
+        var earlierDays: [(MemberKey, AttendanceDate)] = []
+        for (index, (request, _)) in requests.enumerated() {
+            let key = MemberKey(eventID: request.eventID, memberID: request.memberID)
+            if let day = days[index], let latest = members[key]?.latest, day < latest.date {
+                earlierDays.append((key, day))
+            }
+        }
+        for (key, day) in try AttendanceStore.successDays(earlierDays, on: connection) {
+            members[key, default: MemberAttendance(latest: nil)].successDays.insert(day)
+        }
+
+        for (request, envelope) in requests {
+            let key = MemberKey(eventID: request.eventID, memberID: request.memberID)
+            let versioned = policies[request.eventID]
+            let member = members[key] ?? MemberAttendance(latest: nil)
+            let context = CheckInContext(
+                policy: versioned?.policy,
+                messageTimestamp: envelope.timestamp ?? now,
+                member: member,
+                participantCount: Int(participants[request.eventID] ?? 0)
+            )
+            let decision = CheckInRules.decide(request, in: context)
+            switch decision.outcome {
+            case .checkedIn(let snapshot, let rewards):
+                if member.latest == nil {
+                    participants[request.eventID, default: 0] += 1
+                    plan.newParticipants[request.eventID, default: 0] += 1
+                }
+                members[key, default: member].record(snapshot)
+                result.successes += 1
+                result.rewardsEarned += rewards.count
+            case .failed(let reason, _):
+                result.failures[reason, default: 0] += 1
+            }
+            plan.logRows.append(
+                LogRow(request: request, envelope: envelope, decision: decision, policyVersion: versioned?.version)
+            )
+        }
+        result.logged = plan.logRows.count
+        return plan
+    }
+
+    private func deadLetter(_ envelope: CheckInEnvelope, reason: MalformedCheckIn) -> OutboxMessage {
+        var headers = envelope.headers
+        headers.append(MessageHeader(name: "dlq.reason", value: Array(reason.code.rawValue.utf8)))
+        headers.append(MessageHeader(name: "dlq.detail", value: Array(reason.detail.utf8)))
+        headers.append(MessageHeader(name: "dlq.source.topic", value: Array(envelope.position.topic.utf8)))
+        headers.append(MessageHeader(name: "dlq.source.partition", value: Array(String(envelope.position.partition).utf8)))
+        headers.append(MessageHeader(name: "dlq.source.offset", value: Array(String(envelope.position.offset).utf8)))
+        return OutboxMessage(
+            topic: configuration.topics.checkInRequestsDLQ,
+            key: envelope.key,
+            payload: envelope.value,
+            headers: headers
+        )
+    }
+}
+
+// MARK: - Writing
+
+extension CheckInProjector {
+    private func write(_ plan: inout Plan, now: Timestamp, on connection: PostgresConnection) throws {
+        let logIDs = try AttendanceStore.insertLog(plan.logRows, on: connection)
+        var successes: [(row: LogRow, logID: Int64, snapshot: AttendanceSnapshot, rewards: [RewardGrant])] = []
+        for row in plan.logRows {
+            guard case .checkedIn(let snapshot, let rewards) = row.decision.outcome else { continue }
+            guard let logID = logIDs[RequestKey(eventID: row.request.eventID, requestID: row.request.requestID)] else {
+                throw ConcurrentCheckInError(eventID: row.request.eventID, requestID: row.request.requestID)
+            }
+            successes.append((row, logID, snapshot, rewards))
+        }
+        let historyIDs = try AttendanceStore.insertHistory(
+            successes.map { ($0.row.request.eventID, $0.row.request.memberID, $0.logID, $0.snapshot) },
+            on: connection
+        )
+        var rewardRows: [AttendanceStore.RewardRow] = []
+        var outbox: [OutboxMessage] = []
+        for success in successes where !success.rewards.isEmpty {
+            guard let historyID = historyIDs[success.logID] else {
+                throw ConcurrentCheckInError(eventID: success.row.request.eventID, requestID: success.row.request.requestID)
+            }
+            let eventID = success.row.request.eventID
+            let memberID = success.row.request.memberID
+            for grant in success.rewards {
+                rewardRows.append(
+                    .init(
+                        grant: grant,
+                        eventID: eventID,
+                        memberID: memberID,
+                        historyID: historyID,
+                        date: success.snapshot.date
+                    )
+                )
+                outbox.append(
+                    OutboxMessage(
+                        topic: configuration.topics.rewardCommands,
+                        key: RewardCommandMessage.key(eventID: eventID, memberID: memberID),
+                        payload: RewardCommandMessage.payload(
+                            grant: grant,
+                            eventID: eventID,
+                            memberID: memberID,
+                            date: success.snapshot.date,
+                            attendanceLogID: success.logID,
+                            createdAt: now
+                        ),
+                        headers: success.row.request.traceParent.map {
+                            [MessageHeader(name: "traceparent", value: Array($0.utf8))]
+                        } ?? []
+                    )
+                )
+            }
+        }
+        try AttendanceStore.insertRewards(rewardRows, on: connection)
+        try OutboxStore.append(plan.deadLetters + outbox, on: connection)
+        try AttendanceStore.addParticipants(plan.newParticipants, on: connection)
+    }
+}
+
+/// A request of this batch was logged by another transaction in the meantime (the same event_id and
+/// request_id arriving on two partitions, i.e. under two member keys). Retrying the batch re-reads it.
+public struct ConcurrentCheckInError: Error, Sendable, CustomStringConvertible {
+    public let eventID: Int64
+    public let requestID: String
+
+    public var description: String {
+        "request \(requestID) of event \(eventID) was logged concurrently by another consumer; retrying the batch"
+    }
+}

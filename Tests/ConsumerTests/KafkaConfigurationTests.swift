@@ -1,0 +1,63 @@
+import Consumer
+import Testing
+
+@Suite("Configuration validation")
+struct KafkaConfigurationTests {
+    @Test func anUnknownPropertyIsNamed() {
+        let configuration = KafkaConfiguration(bootstrapServers: "127.0.0.1:1", properties: ["no.such.property": "1"])
+        #expect {
+            try KafkaProducer(configuration: configuration, logger: TestSupport.logger())
+        } throws: { error in
+            (error as? KafkaError)?.message.contains("no.such.property") == true
+        }
+    }
+
+    @Test func anInvalidValueNamesThePropertyButHidesSecrets() throws {
+        let invalid = KafkaConfiguration(bootstrapServers: "127.0.0.1:1", properties: ["linger.ms": "soon"])
+        let error = try #require(throws: KafkaError.self) {
+            try KafkaConsumer(
+                configuration: invalid,
+                groupID: "g",
+                rebalanceListener: nil,
+                logger: TestSupport.logger()
+            )
+        }
+        #expect(error.message.contains("linger.ms") && error.name == "_INVALID_ARG" && !error.isRetriable)
+
+        let secret = KafkaConfiguration(
+            bootstrapServers: "127.0.0.1:1",
+            properties: ["sasl.kerberos.min.time.before.relogin": "hunter2-secret", "sasl.password": "hunter3"]
+        )
+        let secretError = try #require(throws: KafkaError.self) {
+            try KafkaAdmin(configuration: secret, logger: TestSupport.logger())
+        }
+        #expect(secretError.message.contains("sasl.kerberos.min.time.before.relogin"))
+        #expect(!"\(secretError)".contains("hunter2"))
+        #expect(!"\(secret)".contains("hunter") && "\(secret)".contains("sasl.password=<redacted>"))
+    }
+
+    @Test func fixedProducerPropertiesCannotBeOverridden() throws {
+        let acksOne = KafkaConfiguration(bootstrapServers: "127.0.0.1:1", properties: ["acks": "1"])
+        let error = try #require(throws: KafkaError.self) {
+            try KafkaProducer(configuration: acksOne, logger: TestSupport.logger())
+        }
+        #expect(error.message.contains("acks=all"))
+        // Same values are accepted, and so is acks=-1 (librdkafka's spelling of all).
+        let same = KafkaConfiguration(
+            bootstrapServers: "127.0.0.1:1",
+            properties: ["acks": "-1", "enable.idempotence": "true"]
+        )
+        _ = try KafkaProducer(configuration: same, logger: TestSupport.logger())
+    }
+
+    @Test func conflictsFoundByRdKafkaNewNameTheProperty() throws {
+        let conflicting = KafkaConfiguration(
+            bootstrapServers: "127.0.0.1:1",
+            properties: ["max.in.flight.requests.per.connection": "20"]
+        )
+        let error = try #require(throws: KafkaError.self) {
+            try KafkaProducer(configuration: conflicting, logger: TestSupport.logger())
+        }
+        #expect(error.message.contains("max.in.flight"))
+    }
+}
