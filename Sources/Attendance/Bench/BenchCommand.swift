@@ -1,0 +1,295 @@
+import ArgumentParser
+import Consumer
+import Domain
+import Foundation
+import Logging
+import Projections
+import ServiceLifecycle
+import Synchronization
+
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmarks that print figures with the setup they ran on (never run by the tests).",
+        subcommands: [CheckInsBenchmark.self]
+    )
+}
+
+struct CheckInsBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "checkins",
+        abstract: "Push a generated workload through the embedded cluster into Postgres and report throughput, latency and RSS.",
+        discussion: """
+            Same run, same data: the batch pipeline end to end (produce → consume → one transaction per batch, \
+            durable commits), the seed's per-message flow on a sample, and a raw COPY of the final rows as a ceiling. \
+            Uses schemas bench_checkins, bench_seed_flow and bench_copy (dropped and recreated).
+            """
+    )
+
+    @OptionGroup var options: ConnectionOptions
+
+    @Option(help: "Requests to generate.") var requests = 1_000_000
+    @Option(help: "Distinct members.") var members = 100_000
+    @Option(help: "Events the members are spread over.") var events = 5
+    @Option(help: "Days of check-ins.") var days = 10
+    @Option(help: "Consumers in the group (in this process).") var consumers = 1
+    @Option(name: .customLong("batch-size"), help: "Most check-ins per transaction.") var batchSize = 2_000
+    @Option(name: .customLong("seed-flow-sample"), help: "Requests run through the per-message flow.") var seedFlowSample = 20_000
+    @Option(help: "Most messages produced but not yet consumed (the mock broker keeps ~5 MB per partition).")
+    var window = 20_000
+
+    func run() async throws {
+        let databaseURL = try options.requireDatabaseURL()
+        let migrations = options.migrationsURL()
+        let logger = {
+            var logger = Logger(label: "attendance.bench")
+            logger.logLevel = .warning
+            return logger
+        }()
+        let schema = "bench_checkins"
+        let firstDay = DemoEvents.firstDay(daysAgo: days + 1)
+        let policies = try DemoEvents.policies(ids: (1...Int64(events)).map { $0 }, startingAt: firstDay)
+        let settings = CheckInWorkload.Settings(
+            eventIDs: policies.map(\.id),
+            members: members,
+            days: days,
+            firstDay: firstDay,
+            total: requests
+        )
+        try await Blocking.run("bench-setup") {
+            for name in [schema, "bench_seed_flow", "bench_copy"] {
+                try Setup.drop(schema: name, databaseURL: databaseURL)
+                _ = try Setup.migrate(databaseURL: databaseURL, schema: name, directory: migrations)
+                _ = try Setup.apply(policies, databaseURL: databaseURL, schema: name)
+            }
+        }
+        let environment = try await Blocking.run("bench-env") { try BenchEnvironment.read(databaseURL) }
+
+        // 1. The pipeline, end to end.
+        let cluster = try KafkaMockCluster(brokers: 3)
+        _ = try TopicReconciler.apply(try TopicSpec.loadAll(from: options.topicsURL()), mock: cluster)
+        let kafka = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)
+        let latencies = LatencyRecorder()
+        var consumerConfiguration = CheckInConsumer.Configuration(
+            kafka: kafka,
+            groupID: "bench",
+            databaseURL: databaseURL,
+            schema: schema
+        )
+        consumerConfiguration.maxBatchSize = batchSize
+        let group = (0..<consumers).map { _ in
+            CheckInConsumer(configuration: consumerConfiguration, logger: logger) { _, timestamps in
+                latencies.record(messageTimestamps: timestamps)
+            }
+        }
+        let relay = OutboxRelay(configuration: .init(kafka: kafka, databaseURL: databaseURL, schema: schema), logger: logger)
+        let handled: @Sendable () -> Int = { group.reduce(0) { $0 + $1.statistics.snapshot.handled } }
+
+        say("bench checkins: \(requests) requests, \(members) members, \(events) events, \(days) days, \(consumers) consumer(s), batch \(batchSize)")
+        let report = try await withThrowingTaskGroup(of: Void.self) { tasks -> PipelineReport in
+            for consumer in group { tasks.addTask { try await consumer.run() } }
+            tasks.addTask { try await relay.run() }
+            let report = try await Blocking.run("bench-producer") {
+                try Self.produce(settings: settings, kafka: kafka, window: window, handled: handled, latencies: latencies, logger: logger)
+            }
+            for consumer in group { consumer.requestStop() }
+            // Let the relay drain what the last batches wrote, then stop it.
+            try await Blocking.run("bench-drain") {
+                let connection = try PostgresConnection.connect(databaseURL, searchPath: schema)
+                defer { connection.close() }
+                let deadline = Date().addingTimeInterval(120)
+                while Date() < deadline, (try OutboxStore.backlog(on: connection).count) > 0 { usleep(50_000) }
+            }
+            relay.requestStop()
+            try await tasks.waitForAll()
+            return report
+        }
+        let peakRSS = ProcessMemory.peakResidentMiB()
+        let verified = try await Blocking.run("bench-verify") {
+            try BenchVerification.check(databaseURL: databaseURL, schema: schema, expected: report.counts)
+        }
+        let seconds = Double(report.elapsedMilliseconds) / 1_000
+        let pipelineRate = Double(requests) / seconds
+        let percentiles = latencies.percentiles([0.5, 0.99, 0.999])
+
+        // 2. The seed's per-message flow, on the first requests of the same workload.
+        let sample = min(seedFlowSample, requests)
+        let seedSeconds = try await Blocking.run("bench-seed-flow") {
+            try Self.runSeedFlow(settings: settings, sample: sample, databaseURL: databaseURL)
+        }
+        let seedRate = Double(sample) / seedSeconds
+
+        // 3. The ceiling: COPY of the final rows into empty tables.
+        let copy = try await Blocking.run("bench-copy") {
+            try Self.copyCeiling(databaseURL: databaseURL, from: schema, to: "bench_copy")
+        }
+        let copyRate = Double(requests) / copy.seconds
+
+        say("")
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let memory = ProcessInfo.processInfo.physicalMemory / 1_073_741_824
+        say(
+            "setup: \(environment.cpu), \(cores) cores, \(memory) GiB; \(environment.postgres); "
+                + "synchronous_commit=\(environment.synchronousCommit), fsync=\(environment.fsync); "
+                + "librdkafka \(KafkaLibrary.version) mock cluster, 3 brokers, in process"
+        )
+        say("workload: \(report.counts.valid) valid, \(report.counts.duplicates) duplicates, \(report.counts.malformed) malformed")
+        say(String(format: "pipeline:   %9.0f check-ins/s end to end  (%d requests in %.1f s)", pipelineRate, requests, seconds))
+        say("latency produce→commit: p50 \(percentiles[0]) ms, p99 \(percentiles[1]) ms, p99.9 \(percentiles[2]) ms")
+        say(String(format: "peak RSS:   %9.1f MiB (this process, including the in-process mock brokers)", peakRSS))
+        say(String(format: "seed flow:  %9.0f check-ins/s (one transaction per request, %d requests) → pipeline is %.1f×", seedRate, sample, pipelineRate / seedRate))
+        say(String(format: "COPY:       %9.0f check-ins/s worth of final rows (%d rows in %.2f s) → pipeline is %.0f%% of it", copyRate, copy.rows, copy.seconds, 100 * pipelineRate / copyRate))
+        say("verified:   \(verified)")
+    }
+
+    struct PipelineReport: Sendable {
+        var counts: WorkloadCounts
+        var elapsedMilliseconds: Int64
+    }
+
+    struct WorkloadCounts: Sendable {
+        var valid = 0
+        var duplicates = 0
+        var malformed = 0
+    }
+
+    /// Produces the workload while the consumers run, never more than `window` messages ahead of them.
+    private static func produce(
+        settings: CheckInWorkload.Settings,
+        kafka: KafkaConfiguration,
+        window: Int,
+        handled: @escaping @Sendable () -> Int,
+        latencies: LatencyRecorder,
+        logger: Logger
+    ) throws -> PipelineReport {
+        let producer = try KafkaProducer(configuration: kafka, logger: logger)
+        defer { producer.close() }
+        let topic = TopicNames.standard.checkInRequests
+        // Warm up: wait until the group has its partitions (one message for an unknown event).
+        let warmUp = producer.produceAndWait(
+            [OutgoingMessage(topic: topic, key: Array("999999:1".utf8), value: Array(#"{"request_id":"warm-up","event_id":999999,"member_id":1,"requested_at":"2026-01-01T00:00:00Z"}"#.utf8))],
+            timeout: .seconds(30)
+        )
+        if case .failure(let error) = warmUp[0] { throw error }
+        while handled() < 1 { usleep(10_000) }
+        latencies.reset()
+
+        let failures = Atomic<Int>(0)
+        var workload = CheckInWorkload(settings)
+        let start = Date()
+        var sent = 0
+        while let message = workload.next() {
+            while sent - (handled() - 1) > window { usleep(2_000) }
+            producer.produce(OutgoingMessage(topic: topic, key: message.key, value: message.value)) { result in
+                if case .failure = result { failures.add(1, ordering: .relaxed) }
+            }
+            sent += 1
+        }
+        try producer.flush(timeout: .seconds(60))
+        guard failures.load(ordering: .relaxed) == 0 else {
+            throw BenchFailure("\(failures.load(ordering: .relaxed)) messages were not delivered to the mock cluster")
+        }
+        let deadline = Date().addingTimeInterval(1_800)
+        while handled() - 1 < sent {
+            guard Date() < deadline else { throw BenchFailure("consumers handled \(handled() - 1) of \(sent) in 30 min") }
+            usleep(20_000)
+        }
+        let elapsed = latencies.lastCommitMilliseconds - Int64(start.timeIntervalSince1970 * 1_000)
+        var counts = WorkloadCounts()
+        counts.valid = workload.counts[.valid] ?? 0
+        counts.duplicates = workload.counts[.duplicate] ?? 0
+        counts.malformed = workload.counts[.malformed] ?? 0
+        return PipelineReport(counts: counts, elapsedMilliseconds: elapsed)
+    }
+
+    private static func runSeedFlow(settings: CheckInWorkload.Settings, sample: Int, databaseURL: String) throws -> Double {
+        let connection = try PostgresConnection.connect(databaseURL, applicationName: "attendance-bench", searchPath: "bench_seed_flow")
+        defer { connection.close() }
+        var flow = SeedFlow(connection: connection)
+        var workload = CheckInWorkload(settings)
+        let now = Timestamp.now()
+        let start = Date()
+        for offset in 0..<sample {
+            guard let message = workload.next() else { break }
+            try flow.process(key: message.key, value: message.value, messageTimestamp: now, offset: Int64(offset))
+        }
+        return Date().timeIntervalSince(start)
+    }
+
+    private static func copyCeiling(databaseURL: String, from source: String, to target: String) throws -> (rows: Int, seconds: Double) {
+        let connection = try PostgresConnection.connect(databaseURL, applicationName: "attendance-bench")
+        defer { connection.close() }
+        let tables = ["event_attendance_log", "event_attendance_history", "event_attendance_reward_log"]
+        var data: [(String, [UInt8])] = []
+        for table in tables {
+            data.append((table, try connection.copyOut("COPY \(source).\(table) TO STDOUT (FORMAT binary)")))
+        }
+        let counts = try connection.execute(
+            "SELECT (SELECT count(*) FROM \(source).event_attendance_log) + (SELECT count(*) FROM \(source).event_attendance_history) + (SELECT count(*) FROM \(source).event_attendance_reward_log)"
+        )
+        let start = Date()
+        try connection.transaction { connection in
+            for (table, bytes) in data {
+                try connection.copyIn("COPY \(target).\(table) FROM STDIN (FORMAT binary)", data: bytes)
+            }
+        }
+        return (counts.int(0, 0) ?? 0, Date().timeIntervalSince(start))
+    }
+}
+
+struct BenchFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+enum BenchEnvironment {
+    struct Facts: Sendable {
+        var cpu: String
+        var postgres: String
+        var synchronousCommit: String
+        var fsync: String
+    }
+
+    static func read(_ databaseURL: String) throws -> Facts {
+        let connection = try PostgresConnection.connect(databaseURL, applicationName: "attendance-bench")
+        defer { connection.close() }
+        let rows = try connection.execute(
+            "SELECT split_part(version(), ' on ', 1), current_setting('synchronous_commit'), current_setting('fsync')"
+        )
+        return Facts(
+            cpu: ProcessMemory.cpuModel(),
+            postgres: rows.string(0, 0) ?? "PostgreSQL",
+            synchronousCommit: rows.string(0, 1) ?? "?",
+            fsync: rows.string(0, 2) ?? "?"
+        )
+    }
+}
+
+enum BenchVerification {
+    /// Every valid request logged once, every duplicate and malformed message accounted for, nothing left unpublished.
+    static func check(databaseURL: String, schema: String, expected: CheckInsBenchmark.WorkloadCounts) throws -> String {
+        let connection = try PostgresConnection.connect(databaseURL, searchPath: schema)
+        defer { connection.close() }
+        let rows = try connection.execute(
+            """
+            SELECT (SELECT count(*) FROM event_attendance_log WHERE request_id <> 'warm-up'),
+                   (SELECT count(*) FROM event_attendance_history),
+                   (SELECT count(*) FROM event_attendance_reward_log),
+                   (SELECT count(*) FROM outbox),
+                   (SELECT count(*) FROM event_attendance_log WHERE status = 'CHECK_IN')
+            """
+        )
+        let logged = rows.int(0, 0) ?? -1
+        let history = rows.int(0, 1) ?? -1
+        let rewards = rows.int(0, 2) ?? -1
+        let outbox = rows.int(0, 3) ?? -1
+        let successes = rows.int(0, 4) ?? -1
+        guard logged == expected.valid, history == successes, outbox == 0 else {
+            throw BenchFailure(
+                "counts do not add up: \(logged) log rows for \(expected.valid) valid requests, "
+                    + "\(history) history rows for \(successes) successes, \(outbox) outbox rows left"
+            )
+        }
+        return "\(logged) log rows = valid requests, \(history) history rows = successes, \(rewards) rewards, outbox drained"
+    }
+}
