@@ -12,6 +12,8 @@ struct CheckInWorkload: IteratorProtocol {
         var firstDay: Timestamp
         var attendProbability = 0.9
         var duplicateRate = 0.05
+        /// A second tap on the same day with a new request id (ALREADY_CHECKED_IN).
+        var retapRate = 0.02
         var malformedRate = 0.01
         /// Stop after this many messages (nil: endless, repeating the days with new request ids).
         var total: Int?
@@ -81,6 +83,12 @@ struct CheckInWorkload: IteratorProtocol {
         queued.append(Message(key: key, value: value, kind: .valid))
         if random.nextDouble() < settings.duplicateRate {
             queued.append(Message(key: key, value: value, kind: .duplicate))
+        }
+        if random.nextDouble() < settings.retapRate {
+            let retap = Array(
+                "{\"request_id\":\"\(requestID)-again\",\"event_id\":\(eventID),\"member_id\":\(memberID),\"requested_at\":\"\(requestedAt.adding(seconds: 60))\",\"channel\":\"WEB\"}".utf8
+            )
+            queued.append(Message(key: key, value: retap, kind: .valid))
         }
     }
 

@@ -24,24 +24,28 @@ extension PostgresArrayElement {
 enum PostgresArrayLiteral {
     /// `{"a","b\"c",NULL}`: every element quoted, so no element text can change the array's shape.
     static func render(_ elements: some Sequence<String?>) -> String {
-        var literal = "{"
+        // Works on UTF-8 bytes: `"` and `\` are ASCII, and no byte of a multi-byte UTF-8 sequence can equal
+        // them, so escaping byte by byte is exact. (Appending unicode scalars one at a time was the hot spot
+        // of a batch write.)
+        var bytes: [UInt8] = [UInt8(ascii: "{")]
+        bytes.reserveCapacity(elements.underestimatedCount * 16 + 2)
         var first = true
         for element in elements {
-            if !first { literal.append(",") }
+            if !first { bytes.append(UInt8(ascii: ",")) }
             first = false
             guard let element else {
-                literal.append("NULL")
+                bytes.append(contentsOf: "NULL".utf8)
                 continue
             }
-            literal.append("\"")
-            for character in element.unicodeScalars {
-                if character == "\"" || character == "\\" { literal.unicodeScalars.append("\\") }
-                literal.unicodeScalars.append(character)
+            bytes.append(UInt8(ascii: "\""))
+            for byte in element.utf8 {
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { bytes.append(UInt8(ascii: "\\")) }
+                bytes.append(byte)
             }
-            literal.append("\"")
+            bytes.append(UInt8(ascii: "\""))
         }
-        literal.append("}")
-        return literal
+        bytes.append(UInt8(ascii: "}"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
 
