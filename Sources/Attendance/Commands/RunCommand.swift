@@ -20,7 +20,9 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var options: ConnectionOptions
     @OptionGroup var service: ServiceOptions
 
-    @Flag(help: "Start the embedded cluster and demo traffic even if brokers are configured.")
+    static let embeddedSchema = "attendance_demo"
+
+    @Flag(help: "Start the embedded cluster and demo traffic even if brokers are configured (schema attendance_demo, recreated).")
     var embedded = false
 
     @Option(name: .customLong("demo-rate"), help: "Generated check-ins per second in embedded mode.")
@@ -31,9 +33,20 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let databaseURL = try options.requireDatabaseURL()
-        let schema = try options.resolvedSchema()
         let logger = try service.logger(label: "attendance.run", options: options)
         let isEmbedded = embedded || options.resolvedBrokers() == nil
+        var options = options
+        if isEmbedded {
+            // The embedded cluster is new and empty every run, so its data must be too: offsets stored for an
+            // earlier cluster would skip this one's messages. The demo gets its own schema, recreated each run,
+            // and a group id of its own.
+            if options.schema == nil, options.environment["ATTENDANCE_SCHEMA"] == nil {
+                options.schema = Self.embeddedSchema
+                try await Blocking.run("reset") { try Setup.drop(schema: Self.embeddedSchema, databaseURL: databaseURL) }
+            }
+            options.groupID = "attendance-embedded-\(Int(Date().timeIntervalSince1970))"
+        }
+        let schema = try options.resolvedSchema()
 
         var mock: KafkaMockCluster?
         let brokers: String
