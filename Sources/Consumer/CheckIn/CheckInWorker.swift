@@ -119,6 +119,9 @@ final class CheckInWorker: KafkaRebalanceListener, @unchecked Sendable {
                 logger.warning("offset fence", metadata: ["error": "\(fence)"])
                 statistics.recordRetry(fence)
                 resynchronise(fence.partitions, consumer: consumer)
+                // A fence can follow a failed attempt (e.g. the connection dropped during a COMMIT that the
+                // server completed): fetching was paused then, and must resume here too.
+                recoverFromPause(consumer: consumer)
                 return
             } catch {
                 statistics.recordRetry(error)

@@ -4,7 +4,6 @@ import Foundation
 import Logging
 import Projections
 import ServiceLifecycle
-import Synchronization
 
 /// Why a pipeline test could not start, or a deadline that passed. Thrown, never skipped.
 struct PipelineTestError: Error, CustomStringConvertible {
@@ -12,10 +11,9 @@ struct PipelineTestError: Error, CustomStringConvertible {
 }
 
 /// One end-to-end fixture: a fresh Postgres schema with every migration applied, and a 3-broker mock cluster with
-/// every topic of `topics/`. Blocking calls (libpq, librdkafka) happen on dedicated threads, see `blocking`.
+/// every topic of `topics/`. Blocking calls (libpq, librdkafka) happen on a dedicated thread, see `blocking`.
 ///
-/// `Sendable`: every stored property is immutable; `connection` is used by one thread at a time (the test body
-/// runs its blocking steps one after another).
+/// `Sendable`: every stored property is immutable; `connection` is only used on `executor`'s thread.
 final class Pipeline: Sendable {
     static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent()  // Pipeline
@@ -35,10 +33,19 @@ final class Pipeline: Sendable {
     /// The test's own connection (search_path = `schema`), for applying events and reading rows.
     let connection: PostgresConnection
     let logger: Logger
+    /// The thread every blocking step of the test body runs on (see `blocking`).
+    let executor: ThreadExecutor
     let topics = TopicNames.standard
     let checkInPartitions = 12
 
-    private init(databaseURL: String, schema: String, cluster: KafkaMockCluster, connection: PostgresConnection) {
+    private init(
+        databaseURL: String,
+        schema: String,
+        cluster: KafkaMockCluster,
+        connection: PostgresConnection,
+        executor: ThreadExecutor
+    ) {
+        self.executor = executor
         self.databaseURL = databaseURL
         self.schema = schema
         self.cluster = cluster
@@ -48,18 +55,20 @@ final class Pipeline: Sendable {
 
     /// Runs `body` with a new pipeline and drops its schema afterwards, whatever happened.
     static func with<T: Sendable>(_ body: (Pipeline) async throws -> T) async throws -> T {
-        let pipeline = try await onDedicatedThread { try Pipeline.make() }
+        let executor = ThreadExecutor(name: "pipeline-test")
+        defer { executor.shutdown() }
+        let pipeline = try await withTaskExecutorPreference(executor) { try Pipeline.make(executor: executor) }
         do {
             let result = try await body(pipeline)
-            try await onDedicatedThread { pipeline.dropSchema() }
+            await withTaskExecutorPreference(executor) { pipeline.dropSchema() }
             return result
         } catch {
-            try await onDedicatedThread { pipeline.dropSchema() }
+            await withTaskExecutorPreference(executor) { pipeline.dropSchema() }
             throw error
         }
     }
 
-    private static func make() throws -> Pipeline {
+    private static func make(executor: ThreadExecutor) throws -> Pipeline {
         guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else {
             throw PipelineTestError(
                 description: """
@@ -88,7 +97,7 @@ final class Pipeline: Sendable {
             TopicSpec.loadAll(from: repositoryRoot.appendingPathComponent("topics")),
             mock: cluster
         )
-        return Pipeline(databaseURL: url, schema: schema, cluster: cluster, connection: connection)
+        return Pipeline(databaseURL: url, schema: schema, cluster: cluster, connection: connection, executor: executor)
     }
 
     private func dropSchema() {
@@ -226,10 +235,11 @@ final class Pipeline: Sendable {
         }.joined(separator: "; ")
     }
 
-    /// Runs blocking work (libpq, librdkafka, waits) on a thread of its own.
+    /// Runs blocking work (libpq, librdkafka, waits) on the pipeline's own thread, or on `executor`. It stays in
+    /// the calling task, so `#expect` inside it is attributed to the running test.
     @discardableResult
-    func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await onDedicatedThread(body)
+    func blocking<T: Sendable>(on executor: ThreadExecutor? = nil, _ body: () throws -> T) async throws -> T {
+        try await withTaskExecutorPreference(executor ?? self.executor) { try body() }
     }
 }
 
@@ -248,78 +258,5 @@ func withServices<T: Sendable>(_ services: [any Service], _ body: () async throw
         group.cancelAll()
         try await group.waitForAll()
         return try result.get()
-    }
-}
-
-/// A check-in request as upstream services produce it (PRODUCT §1).
-struct CheckInFixture: Sendable {
-    var eventID: Int64
-    var memberID: Int64
-    var requestID: String
-    var requestedAt: String?
-    var channel: String? = "APP"
-    /// CreateTime of the Kafka message; nil means now.
-    var timestampMilliseconds: Int64? = nil
-
-    var key: String { "\(eventID):\(memberID)" }
-
-    var json: String {
-        var fields = ["\"request_id\": \"\(requestID)\"", "\"event_id\": \(eventID)", "\"member_id\": \(memberID)"]
-        if let requestedAt { fields.append("\"requested_at\": \"\(requestedAt)\"") }
-        if let channel { fields.append("\"channel\": \"\(channel)\"") }
-        return "{" + fields.joined(separator: ", ") + "}"
-    }
-
-    func message(topic: String = TopicNames.standard.checkInRequests) -> OutgoingMessage {
-        OutgoingMessage(
-            topic: topic,
-            key: key.bytes,
-            value: json.bytes,
-            timestampMilliseconds: timestampMilliseconds
-        )
-    }
-}
-
-/// An event file (PRODUCT §2) with the fields the tests vary.
-struct EventFixture {
-    var id: Int64
-    var status = "ACTIVE"
-    var startsAt = "2026-01-01T00:00:00+09:00"
-    var endsAt = "2027-06-01T00:00:00+09:00"
-    var maxAttendanceDays: Int? = nil
-    var maxParticipants: Int? = nil
-    var dailyReward = #"{"type": "POINT", "point_amount": 10}"#
-    var bonusRules = "[]"
-
-    var json: String {
-        var fields = [
-            "\"id\": \(id)", "\"name\": \"Pipeline test event \(id)\"", "\"status\": \"\(status)\"",
-            "\"starts_at\": \"\(startsAt)\"", "\"ends_at\": \"\(endsAt)\"", "\"timezone\": \"Asia/Seoul\"",
-            "\"daily_reward\": \(dailyReward)", "\"bonus_rules\": \(bonusRules)",
-        ]
-        if let maxAttendanceDays { fields.append("\"max_attendance_days\": \(maxAttendanceDays)") }
-        if let maxParticipants { fields.append("\"max_participants\": \(maxParticipants)") }
-        return "{" + fields.joined(separator: ", ") + "}"
-    }
-}
-
-extension Timestamp {
-    /// Milliseconds since the epoch of an RFC 3339 literal the test wrote itself.
-    static func milliseconds(_ rfc3339: String) -> Int64 {
-        (Timestamp(rfc3339: rfc3339)?.microsecondsSinceEpoch ?? 0) / 1_000
-    }
-}
-
-/// Counts how often the tests' assignment arrived; a consumer without a listener would use the committed offsets.
-final class AssignmentRecorder: KafkaRebalanceListener {
-    let assigned = Mutex<Set<TopicPartition>>([])
-
-    func partitionsAssigned(_ partitions: [TopicPartition]) throws -> [TopicPartition: Int64?] {
-        assigned.withLock { $0.formUnion(partitions) }
-        return [:]
-    }
-
-    func partitionsRevoked(_ partitions: [TopicPartition]) {
-        assigned.withLock { $0.subtract(partitions) }
     }
 }

@@ -29,9 +29,12 @@ extension PipelineTests {
                 try await pipeline.blocking { try pipeline.applyEvent(Self.event.json) }
                 let consumer = pipeline.checkInConsumer(group: group)
                 let outage = OutageLog()
+                // The terminator needs a thread of its own: it runs while the test's thread produces.
+                let terminator = ThreadExecutor(name: "pipeline-kill")
+                defer { terminator.shutdown() }
 
                 let reports = try await withServices([consumer]) {
-                    async let terminations: Void = pipeline.blocking {
+                    async let terminations: Void = pipeline.blocking(on: terminator) {
                         try Self.terminateConsumerBackends(
                             pipeline,
                             times: 2,
