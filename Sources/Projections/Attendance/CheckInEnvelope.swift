@@ -66,11 +66,12 @@ public struct CheckInEnvelope: Sendable {
         self.timestamp = timestamp
     }
 
-    /// The W3C trace context header, when the producer sent one.
+    /// The W3C trace context header, when the producer sent one. Only short, visible-ASCII values are kept:
+    /// the header is outside the request's contract, and a hostile value must never break a batch write.
     public var traceParent: String? {
         guard let header = headers.first(where: { $0.name == "traceparent" }), let value = header.value,
-            value.count <= 128
+            (1...128).contains(value.count), value.allSatisfy({ (0x21...0x7E).contains($0) })
         else { return nil }
-        return String(validating: value, as: UTF8.self)
+        return String(decoding: value, as: UTF8.self)
     }
 }

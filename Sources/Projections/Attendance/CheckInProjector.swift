@@ -12,10 +12,14 @@ public final class CheckInProjector {
         /// The consumer group whose offsets are stored with the batch.
         public var groupID: String
         public var topics: TopicNames
+        /// When false (replays into a separate schema), nothing goes to the outbox: no reward commands, no
+        /// analytics facts, no dead-letter copies. The tables are projected exactly the same way.
+        public var emitsSideEffects: Bool
 
-        public init(groupID: String, topics: TopicNames = .standard) {
+        public init(groupID: String, topics: TopicNames = .standard, emitsSideEffects: Bool = true) {
             self.groupID = groupID
             self.topics = topics
+            self.emitsSideEffects = emitsSideEffects
         }
     }
 
@@ -255,16 +259,39 @@ extension CheckInProjector {
                             attendanceLogID: success.logID,
                             createdAt: now
                         ),
-                        headers: success.row.request.traceParent.map {
-                            [MessageHeader(name: "traceparent", value: Array($0.utf8))]
-                        } ?? []
+                        headers: Self.traceHeaders(success.row.request)
                     )
                 )
             }
         }
         try AttendanceStore.insertRewards(rewardRows, on: connection)
-        try OutboxStore.append(plan.deadLetters + outbox, on: connection)
+        if configuration.emitsSideEffects {
+            for row in plan.logRows {
+                let request = row.request
+                outbox.append(
+                    OutboxMessage(
+                        topic: configuration.topics.attendanceEvents,
+                        key: RewardCommandMessage.key(eventID: request.eventID, memberID: request.memberID),
+                        payload: AttendanceEventMessage.payload(
+                            request: request,
+                            decision: row.decision,
+                            policyVersion: row.policyVersion,
+                            processedAt: now
+                        ),
+                        headers: Self.traceHeaders(request)
+                    )
+                )
+            }
+            try OutboxStore.append(plan.deadLetters + outbox, on: connection)
+        }
         try AttendanceStore.addParticipants(plan.newParticipants, on: connection)
+    }
+}
+
+extension CheckInProjector {
+    /// The W3C trace context of the request, passed on to every message it causes.
+    static func traceHeaders(_ request: CheckInRequest) -> [MessageHeader] {
+        request.traceParent.map { [MessageHeader(name: "traceparent", value: Array($0.utf8))] } ?? []
     }
 }
 

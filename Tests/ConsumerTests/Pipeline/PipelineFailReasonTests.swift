@@ -136,7 +136,9 @@ extension PipelineTests {
                             ["att:61:1:2026-01-05:DAILY"], ["att:61:1:2026-01-06:DAILY"],
                         ]
                     )
-                    #expect(try pipeline.count("outbox") == 2)
+                    #expect(try pipeline.count("outbox", where: "topic = 'attendance.reward-commands.v1'") == 2)
+                    // One analytics fact per processed request.
+                    #expect(try pipeline.count("outbox", where: "topic = 'attendance.events.v1'") == pipeline.count("event_attendance_log"))
                     #expect(try pipeline.rows("SELECT participants::text FROM event_participant_count WHERE event_id = 61") == [["1"]])
 
                     var failures: [FailReason: Int] = [:]

@@ -68,7 +68,7 @@ extension PipelineTests {
                         try pipeline.waitUntil(
                             "the relay published every reward command",
                             detail: { "relay: \(relay.statistics)" }
-                        ) { try relay.statistics.published >= Self.rewards.count && pipeline.count("outbox") == 0 }
+                        ) { try relay.statistics.published >= Self.rewards.count + requests.count && pipeline.count("outbox") == 0 }
                     }
                 }
 
@@ -128,7 +128,8 @@ extension PipelineTests {
                     }.sorted { ($0[0] ?? "") < ($1[0] ?? "") }
                     #expect(rewardRows == expectedRewards)
                     #expect(try pipeline.count("outbox") == 0)
-                    #expect(relay.statistics.published == Self.rewards.count)
+                    // Reward commands plus one analytics fact per processed request.
+                    #expect(relay.statistics.published == Self.rewards.count + requests.count)
                     #expect(relay.statistics.failedDeliveries == 0)
 
                     let snapshot = consumer.statistics.snapshot
