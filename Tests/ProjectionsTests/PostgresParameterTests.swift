@@ -112,6 +112,12 @@ struct PostgresParameterTests {
         #expect(rows.int(0, 4) == 0)
         #expect(rows.int(0, 5) == 4)
 
+        let optionalInts: [Int?] = [-5, nil, 7, Int.min]
+        let optionalSmall: [Int32?] = [nil, Int32.min, 0]
+        let integers = try connection.execute("SELECT $1::bigint[]::text, $2::int[]::text", [optionalInts, optionalSmall])
+        #expect(integers.string(0, 0) == "{-5,NULL,7,-9223372036854775808}")
+        #expect(integers.string(0, 1) == "{NULL,-2147483648,0}")
+
         let unnested = try connection.execute(
             "SELECT b FROM unnest($1::bytea[]) WITH ORDINALITY AS t(b, n) ORDER BY n",
             [blobs]
