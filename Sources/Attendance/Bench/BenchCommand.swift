@@ -32,8 +32,8 @@ struct CheckInsBenchmark: AsyncParsableCommand {
     @Option(help: "Distinct members.") var members = 100_000
     @Option(help: "Events the members are spread over.") var events = 5
     @Option(help: "Days of check-ins.") var days = 10
-    @Option(help: "Consumers in the group (in this process).") var consumers = 1
-    @Option(name: .customLong("batch-size"), help: "Most check-ins per transaction.") var batchSize = 2_000
+    @Option(help: "Consumers in the group (in this process).") var consumers = 2
+    @Option(name: .customLong("batch-size"), help: "Most check-ins per transaction.") var batchSize = 4_000
     @Option(name: .customLong("seed-flow-sample"), help: "Requests run through the per-message flow.") var seedFlowSample = 20_000
     @Option(help: "Most messages produced but not yet consumed (the mock broker keeps ~5 MB per partition).")
     var window = 20_000

@@ -6,7 +6,7 @@ import Projections
 /// Tuning of the long-running services (`consume`, `relay`, `run`).
 struct ServiceOptions: ParsableArguments {
     @Option(name: .customLong("batch-size"), help: "Most check-ins written per transaction.")
-    var batchSize = 2_000
+    var batchSize = 4_000
 
     @Option(name: .customLong("batch-wait-ms"), help: "How long a batch waits to fill before it is written anyway.")
     var batchWaitMilliseconds = 100

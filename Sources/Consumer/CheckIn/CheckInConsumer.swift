@@ -16,7 +16,7 @@ public final class CheckInConsumer: Service, Sendable {
         public var schema: String
         public var topics: TopicNames = .standard
         /// Most messages written in one transaction.
-        public var maxBatchSize = 2_000
+        public var maxBatchSize = 4_000
         /// How long a batch waits to fill up before it is written anyway.
         public var maxBatchWait: Duration = .milliseconds(100)
         /// Backoff between attempts while Postgres fails.
