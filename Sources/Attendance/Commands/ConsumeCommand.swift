@@ -16,12 +16,12 @@ struct ConsumeCommand: AsyncParsableCommand {
         let brokers = try options.requireBrokers()
         let databaseURL = try options.requireDatabaseURL()
         let logger = try service.logger(label: "attendance.consume", options: options)
-        let consumer = CheckInConsumer(
-            configuration: try service.consumerConfiguration(options, brokers: brokers, databaseURL: databaseURL),
-            logger: logger
-        )
+        let configuration = try service.consumerConfiguration(options, brokers: brokers, databaseURL: databaseURL)
+        let consumers = (0..<(try service.resolvedConsumers(options))).map { _ in
+            CheckInConsumer(configuration: configuration, logger: logger)
+        }
         let group = ServiceGroup(
-            configuration: .init(services: [consumer], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            configuration: .init(services: consumers, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
         try await group.run()
     }

@@ -11,6 +11,9 @@ struct ServiceOptions: ParsableArguments {
     @Option(name: .customLong("batch-wait-ms"), help: "How long a batch waits to fill before it is written anyway.")
     var batchWaitMilliseconds = 100
 
+    @Option(help: "Consumer group members in this process, each with its own thread and connection (env ATTENDANCE_CONSUMERS, default 1).")
+    var consumers: Int?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (env ATTENDANCE_LOG_LEVEL).")
     var logLevel: String?
 
@@ -19,6 +22,12 @@ struct ServiceOptions: ParsableArguments {
         guard (1...60_000).contains(batchWaitMilliseconds) else {
             throw ConfigurationError("--batch-wait-ms must be 1...60000")
         }
+    }
+
+    func resolvedConsumers(_ options: ConnectionOptions) throws -> Int {
+        let value = consumers ?? options.environment["ATTENDANCE_CONSUMERS"].flatMap { Int($0) } ?? 1
+        guard (1...64).contains(value) else { throw ConfigurationError("--consumers / ATTENDANCE_CONSUMERS must be 1...64") }
+        return value
     }
 
     func logger(label: String, options: ConnectionOptions) throws -> Logger {
