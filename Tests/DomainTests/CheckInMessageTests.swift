@@ -150,6 +150,8 @@ struct CheckInMessageTests {
                 "channel: longer than 32 characters"
             ),
             (value(extra: #","channel":7"#), "channel: must be a string, got an integer"),
+            (value(extra: #","channel":"a\u0000b""#), "channel: contains a control character"),
+            (value(extra: #","channel":"line\nbreak""#), "channel: contains a control character"),
         ]
     )
     func invalidRequests(value: String, reason: String) throws {

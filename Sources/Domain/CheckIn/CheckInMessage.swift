@@ -181,8 +181,15 @@ public enum CheckInMessage {
         case nil, .null?:
             return nil
         case .string(let channel)?:
-            if channel.unicodeScalars.count <= maximumChannelLength { return channel }
-            invalidReasons.append("channel: longer than \(maximumChannelLength) characters")
+            // Control characters (NUL above all, which Postgres text cannot hold) are refused here, as a fail
+            // reason, so that no request can carry a value the database would reject.
+            if channel.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+                invalidReasons.append("channel: contains a control character")
+            } else if channel.unicodeScalars.count <= maximumChannelLength {
+                return channel
+            } else {
+                invalidReasons.append("channel: longer than \(maximumChannelLength) characters")
+            }
         case let other?:
             invalidReasons.append("channel: must be a string, got \(other.typeName)")
         }
