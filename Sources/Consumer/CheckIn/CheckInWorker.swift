@@ -101,18 +101,12 @@ final class CheckInWorker: KafkaRebalanceListener, @unchecked Sendable {
     private func process(_ messages: [KafkaMessage], consumer: KafkaConsumer) {
         var batch = messages
         var backoff = configuration.retryBackoff
+        var refusals = 0
         while !batch.isEmpty {
             let batchGeneration = generation
             do {
                 let projector = try openProjector()
-                let partitions = Set(batch.map(PartitionKey.init))
-                var fence: [PartitionKey: Int64?] = [:]
-                for partition in partitions { fence.updateValue(expected[partition] ?? nil, forKey: partition) }
-                let result = try projector.process(batch.map(Self.envelope), expected: fence)
-                for (partition, next) in result.nextOffsets { expected.updateValue(next, forKey: partition) }
-                statistics.record(result)
-                onCommit?(result, batch.compactMap(\.timestampMilliseconds))
-                commitToKafka(result.nextOffsets, consumer: consumer, synchronously: false)
+                try commit(batch, projector: projector, consumer: consumer)
                 recoverFromPause(consumer: consumer)
                 return
             } catch let fence as OffsetFenceError {
@@ -127,6 +121,20 @@ final class CheckInWorker: KafkaRebalanceListener, @unchecked Sendable {
                 statistics.recordRetry(error)
                 logger.error("batch not written, will retry", metadata: ["error": "\(error)", "messages": "\(batch.count)"])
                 if stop.isStopped { return }
+                // The database keeps refusing this batch although the connection is fine: some message in it
+                // carries what no retry will fix. Find it by halving, set it aside, and let the rest through.
+                if let refusal = error as? PostgresError, !refusal.isRetriable {
+                    refusals += 1
+                    if refusals >= Self.refusalsBeforeIsolation, let projector = try? openProjector() {
+                        do {
+                            try isolate(batch, projector: projector, consumer: consumer)
+                            recoverFromPause(consumer: consumer)
+                            return
+                        } catch {
+                            logger.error("isolating a refused message failed", metadata: ["error": "\(error)"])
+                        }
+                    }
+                }
                 // Stop fetching while the database is failing, but keep polling so the group keeps us.
                 if !paused, let assigned = try? consumer.assignment(), !assigned.isEmpty {
                     try? consumer.pause(assigned)
@@ -141,6 +149,58 @@ final class CheckInWorker: KafkaRebalanceListener, @unchecked Sendable {
                     batch.removeAll { !expected.keys.contains(PartitionKey($0)) }
                 }
             }
+        }
+    }
+
+    /// Attempts with the same non-retriable database error before the batch is split to find the culprit.
+    static let refusalsBeforeIsolation = 3
+
+    /// Writes one batch and does the bookkeeping of a committed batch.
+    private func commit(_ batch: [KafkaMessage], projector: CheckInProjector, consumer: KafkaConsumer) throws {
+        let result = try projector.process(batch.map(Self.envelope), expected: fence(for: batch))
+        committed(result, batch: batch, consumer: consumer)
+    }
+
+    private func committed(_ result: CheckInBatchResult, batch: [KafkaMessage], consumer: KafkaConsumer) {
+        for (partition, next) in result.nextOffsets { expected.updateValue(next, forKey: partition) }
+        statistics.record(result)
+        onCommit?(result, batch.compactMap(\.timestampMilliseconds))
+        commitToKafka(result.nextOffsets, consumer: consumer, synchronously: false)
+    }
+
+    private func fence(for batch: [KafkaMessage]) -> [PartitionKey: Int64?] {
+        var fence: [PartitionKey: Int64?] = [:]
+        for partition in Set(batch.map(PartitionKey.init)) {
+            fence.updateValue(expected[partition] ?? nil, forKey: partition)
+        }
+        return fence
+    }
+
+    /// Commits what the database accepts, halving around refusals; a single refused message is set aside to the
+    /// DLQ (reason UNPROCESSABLE) with its offset. Order within each partition is kept: halves go in order.
+    private func isolate(_ batch: [KafkaMessage], projector: CheckInProjector, consumer: KafkaConsumer) throws {
+        do {
+            try commit(batch, projector: projector, consumer: consumer)
+        } catch let refusal as PostgresError where !refusal.isRetriable {
+            guard batch.count > 1 else {
+                let message = batch[0]
+                let result = try projector.setAsideUnprocessable(
+                    Self.envelope(message),
+                    error: refusal,
+                    expected: fence(for: batch)
+                )
+                committed(result, batch: batch, consumer: consumer)
+                logger.error(
+                    "message set aside to the DLQ: the database refuses it",
+                    metadata: [
+                        "partition": "\(message.partition)", "offset": "\(message.offset)", "error": "\(refusal)",
+                    ]
+                )
+                return
+            }
+            let middle = batch.count / 2
+            try isolate(Array(batch[..<middle]), projector: projector, consumer: consumer)
+            try isolate(Array(batch[middle...]), projector: projector, consumer: consumer)
         }
     }
 

@@ -69,6 +69,37 @@ public final class CheckInProjector {
         }
         return result
     }
+
+    /// Sets aside one message that the database keeps refusing although it passed validation: it goes to the
+    /// DLQ with reason `UNPROCESSABLE` (and the error in `dlq.detail`), and the partition's offset moves past it,
+    /// in one transaction. The consumer calls this only after isolating the message by splitting its batch.
+    public func setAsideUnprocessable(
+        _ envelope: CheckInEnvelope,
+        error: any Error,
+        expected: [PartitionKey: Int64?]
+    ) throws -> CheckInBatchResult {
+        var result = CheckInBatchResult()
+        let partition = PartitionKey(topic: envelope.position.topic, partition: envelope.position.partition)
+        guard envelope.position.offset >= ((expected[partition] ?? nil) ?? Int64.min) else {
+            result.skippedBelowOffset = 1
+            return result
+        }
+        result.nextOffsets[partition] = envelope.position.offset + 1
+        result.deadLettered = 1
+        try connection.transaction { connection in
+            try ConsumerOffsetStore.advance(
+                groupID: configuration.groupID,
+                from: expected,
+                to: result.nextOffsets,
+                on: connection
+            )
+            if configuration.emitsSideEffects {
+                let detail = String("\(error)".prefix(200))
+                try OutboxStore.append([deadLetter(envelope, code: "UNPROCESSABLE", detail: detail)], on: connection)
+            }
+        }
+        return result
+    }
 }
 
 // MARK: - Planning: parse, load state, decide in order
@@ -105,7 +136,7 @@ extension CheckInProjector {
         for envelope in envelopes {
             switch CheckInMessage.parse(key: envelope.key, value: envelope.value) {
             case .failure(let malformed):
-                plan.deadLetters.append(deadLetter(envelope, reason: malformed))
+                plan.deadLetters.append(deadLetter(envelope, code: malformed.code.rawValue, detail: malformed.detail))
                 result.deadLettered += 1
             case .success(let parsed):
                 let request = CheckInRequest(
@@ -196,10 +227,10 @@ extension CheckInProjector {
         return plan
     }
 
-    private func deadLetter(_ envelope: CheckInEnvelope, reason: MalformedCheckIn) -> OutboxMessage {
+    private func deadLetter(_ envelope: CheckInEnvelope, code: String, detail: String) -> OutboxMessage {
         var headers = envelope.headers
-        headers.append(MessageHeader(name: "dlq.reason", value: Array(reason.code.rawValue.utf8)))
-        headers.append(MessageHeader(name: "dlq.detail", value: Array(reason.detail.utf8)))
+        headers.append(MessageHeader(name: "dlq.reason", value: Array(code.utf8)))
+        headers.append(MessageHeader(name: "dlq.detail", value: Array(detail.utf8)))
         headers.append(MessageHeader(name: "dlq.source.topic", value: Array(envelope.position.topic.utf8)))
         headers.append(MessageHeader(name: "dlq.source.partition", value: Array(String(envelope.position.partition).utf8)))
         headers.append(MessageHeader(name: "dlq.source.offset", value: Array(String(envelope.position.offset).utf8)))
