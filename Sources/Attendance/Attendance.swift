@@ -1,4 +1,5 @@
 import ArgumentParser
+import Logging
 import Consumer
 import Foundation
 import Projections
@@ -17,6 +18,7 @@ struct Attendance: AsyncParsableCommand {
 
     /// Exit codes: 0 success, 1 runtime failure, 2 bad usage or configuration (PRODUCT §8).
     static func main() async {
+        bootstrapLogging()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
@@ -33,6 +35,17 @@ struct Attendance: AsyncParsableCommand {
             let message = usage ? fullMessage(for: error) : "error: \(error)"
             FileHandle.standardError.write(Data((message + "\n").utf8))
             Foundation.exit(usage ? 2 : 1)
+        }
+    }
+
+    /// JSON lines for log collectors; plain text on a terminal. `ATTENDANCE_LOG_FORMAT=json|text` overrides.
+    private static func bootstrapLogging() {
+        let format = ProcessInfo.processInfo.environment["ATTENDANCE_LOG_FORMAT"]?.lowercased()
+        let json = format.map { $0 == "json" } ?? (isatty(STDERR_FILENO) == 0)
+        if json {
+            LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
+        } else {
+            LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) }
         }
     }
 
