@@ -21,7 +21,8 @@ public final class KafkaMockCluster: @unchecked Sendable {
         guard brokers >= 1 else { throw .invalidConfiguration("KafkaMockCluster needs at least one broker") }
         client = try RDKafkaClient(
             type: RD_KAFKA_PRODUCER,
-            properties: [],
+            // The handle never connects anywhere, so librdkafka's "no bootstrap.servers" warning is noise here.
+            properties: [("log_level", "3")],
             context: RDKafkaCallbackContext(logger: logger)
         )
         guard let cluster = rd_kafka_mock_cluster_new(client.handle, Int32(brokers)) else {
