@@ -12,7 +12,7 @@ struct Attendance: AsyncParsableCommand {
         abstract: "Daily check-in platform: Kafka check-ins projected into Postgres, exactly once.",
         subcommands: [
             MigrateCommand.self, TopicsCommand.self, EventsCommand.self, ConsumeCommand.self, RelayCommand.self,
-            RunCommand.self, BenchCommand.self, MockClusterCommand.self,
+            RunCommand.self, BenchCommand.self, MockClusterCommand.self, FaultSuiteCommand.self,
         ]
     )
 
@@ -26,6 +26,8 @@ struct Attendance: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+        } catch let exit as ExitCode {
+            Foundation.exit(exit.rawValue)
         } catch {
             let code = exitCode(for: error)
             if code == .success {

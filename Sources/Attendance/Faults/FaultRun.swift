@@ -1,0 +1,306 @@
+import Consumer
+import Domain
+import Foundation
+import Logging
+import Projections
+import Synchronization
+
+/// One scenario of the fault suite: a schema and a cluster of its own, services as separate processes, traffic
+/// produced while the scenario's faults are injected, then the invariants checked in the database.
+final class FaultRun: @unchecked Sendable {
+    // @unchecked Sendable: the producing thread and the injecting thread share only `done` (atomic) and the
+    // service processes, which the injector alone touches while traffic flows.
+    struct Settings: Sendable {
+        var scenario: FaultScenario
+        var long: Bool
+        var minimumRequests: Int
+        var databaseURL: String
+        var migrations: URL
+        var topicsDirectory: String
+        var logDirectory: URL
+        var postgresRestart: String?
+    }
+
+    private let settings: Settings
+    private let logger: Logger
+    private let injecting = Atomic<Bool>(true)
+    private var report: FaultReport
+    private var services: [ServiceProcess] = []
+    private var extras: [ServiceProcess] = []
+    private var random = SplitMix64(seed: 7)
+
+    init(_ settings: Settings, logger: Logger) {
+        self.settings = settings
+        self.logger = logger
+        self.report = FaultReport(scenario: settings.scenario)
+    }
+
+    var schema: String { "faults_" + settings.scenario.rawValue.replacingOccurrences(of: "-", with: "_") }
+
+    func execute() throws -> FaultReport {
+        let started = Date()
+        let url = settings.databaseURL
+        try Setup.drop(schema: schema, databaseURL: url)
+        _ = try Setup.migrate(databaseURL: url, schema: schema, directory: settings.migrations)
+        let days = 10
+        let firstDay = DemoEvents.firstDay(daysAgo: days + 1)
+        let policies = try DemoEvents.policies(ids: [1, 2], startingAt: firstDay)
+        _ = try Setup.apply(policies, databaseURL: url, schema: schema)
+
+        let cluster = try MockClusterProcess(topicsDirectory: settings.topicsDirectory, logDirectory: settings.logDirectory)
+        defer { cluster.stop() }
+        let environment = [
+            "DATABASE_URL": url, "ATTENDANCE_BROKERS": cluster.bootstrapServers, "ATTENDANCE_SCHEMA": schema,
+            "ATTENDANCE_GROUP_ID": "faults", "ATTENDANCE_LOG_LEVEL": "warning", "ATTENDANCE_LOG_FORMAT": "json",
+            // A killed member holds its partitions until the session times out: keep that short, as one would
+            // for a latency-sensitive group.
+            "ATTENDANCE_KAFKA_SESSION_TIMEOUT_MS": "6000", "ATTENDANCE_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
+        ]
+        func service(_ name: String, _ arguments: [String]) -> ServiceProcess {
+            ServiceProcess(
+                name: "\(settings.scenario.rawValue)-\(name)",
+                arguments: arguments,
+                environment: environment,
+                logDirectory: settings.logDirectory
+            )
+        }
+        services = [
+            service("consumer-1", ["consume", "--batch-wait-ms", "50"]),
+            service("consumer-2", ["consume", "--batch-wait-ms", "50"]),
+            service("relay", ["relay"]),
+        ]
+        extras = (3...5).map { service("consumer-\($0)", ["consume", "--batch-wait-ms", "50"]) }
+        for process in services { try process.start() }
+        defer { for process in services + extras { process.stop() } }
+
+        let injector = Thread { [self] in inject(cluster: cluster) }
+        injector.start()
+        let traffic = try produce(bootstrap: cluster.bootstrapServers, days: days, firstDay: firstDay)
+        while injecting.load(ordering: .acquiring) { Thread.sleep(forTimeInterval: 0.1) }
+        for process in services where !process.isRunning { try process.start() }
+        for process in extras where process.isRunning { process.stop() }
+
+        try waitForQuiescence(highWatermarks: traffic.highWatermarks)
+        try checkInvariants(traffic: traffic, bootstrap: cluster.bootstrapServers)
+        report.seconds = Date().timeIntervalSince(started)
+        try? Setup.drop(schema: schema, databaseURL: url)
+        return report
+    }
+
+    // MARK: Traffic
+
+    struct Traffic {
+        var highWatermarks: [Int32: Int64] = [:]
+        var expectedLogRows = 0
+        var expectedDeadLetters = 0
+    }
+
+    private func produce(bootstrap: String, days: Int, firstDay: Timestamp) throws -> Traffic {
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: bootstrap), logger: logger)
+        defer { producer.close() }
+        let topic = TopicNames.standard.checkInRequests
+        var workload = CheckInWorkload(
+            .init(eventIDs: [1, 2], members: 5_000, days: days, firstDay: firstDay, total: nil)
+        )
+        let hostileTotal = settings.scenario == .hostileInput ? settings.scenario.injections(long: settings.long) : 200
+        var hostileSent = 0
+        var hostileRandom = SplitMix64(seed: 11)
+        var traffic = Traffic()
+        var produced = 0
+        while produced < settings.minimumRequests || injecting.load(ordering: .acquiring) || hostileSent < hostileTotal {
+            var chunk: [OutgoingMessage] = []
+            for _ in 0..<400 {
+                guard let message = workload.next() else { break }
+                chunk.append(OutgoingMessage(topic: topic, key: message.key, value: message.value))
+                produced += 1
+            }
+            // Spread the hostile messages over the first half of the run.
+            let share = min(hostileTotal - hostileSent, max(1, hostileTotal * 400 / max(1, settings.minimumRequests / 2)))
+            for _ in 0..<share {
+                let hostile = HostileCorpus.message(hostileSent, random: &hostileRandom)
+                chunk.insert(
+                    OutgoingMessage(topic: topic, key: hostile.key, value: hostile.value),
+                    at: Int(hostileRandom.next() % UInt64(chunk.count + 1))
+                )
+                switch hostile.expectation {
+                case .deadLetter: traffic.expectedDeadLetters += 1
+                case .logged: traffic.expectedLogRows += 1
+                }
+                hostileSent += 1
+            }
+            for result in producer.produceAndWait(chunk, timeout: .seconds(60)) {
+                let report = try result.get()
+                traffic.highWatermarks[report.partition] = max(traffic.highWatermarks[report.partition] ?? 0, report.offset + 1)
+            }
+            Thread.sleep(forTimeInterval: 0.15)
+        }
+        traffic.expectedLogRows += workload.counts[.valid] ?? 0
+        traffic.expectedDeadLetters += workload.counts[.malformed] ?? 0
+        report.requests = produced + hostileSent
+        return traffic
+    }
+
+    // MARK: Faults
+
+    private func inject(cluster: MockClusterProcess) {
+        defer { injecting.store(false, ordering: .releasing) }
+        let count = settings.scenario.injections(long: settings.long)
+        Thread.sleep(forTimeInterval: 1.5)  // let the group form and traffic start
+        switch settings.scenario {
+        case .kills:
+            for _ in 0..<count {
+                let victim = services[Int(random.next() % UInt64(services.count))]
+                victim.kill()
+                report.injected += 1
+                pause(0.1...0.8)
+                try? victim.start()
+                pause(0.3...1.2)
+            }
+        case .brokerOutage:
+            for index in 0..<count {
+                let broker = index % 3 + 1
+                cluster.setBroker(broker, up: false)
+                report.injected += 1
+                pause(1.5...1.5)
+                cluster.setBroker(broker, up: true)
+                pause(1.0...2.0)
+            }
+        case .postgresRestart:
+            guard let command = settings.postgresRestart else {
+                report.problems.append("not run: no --postgres-restart command given")
+                return
+            }
+            for _ in 0..<count {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: "/bin/sh")
+                process.arguments = ["-c", command]
+                do {
+                    try process.run()
+                    guard ServiceProcess.waitForExit(process, timeout: 120) else {
+                        report.problems.append("postgres restart command did not finish in 120 s")
+                        return
+                    }
+                    if process.terminationStatus != 0 {
+                        report.problems.append("postgres restart command exited \(process.terminationStatus)")
+                    }
+                } catch {
+                    report.problems.append("postgres restart command failed: \(error)")
+                }
+                report.injected += 1
+                pause(3.0...5.0)
+            }
+        case .rebalanceStorm:
+            for _ in 0..<count {
+                let extra = extras[Int(random.next() % UInt64(extras.count))]
+                if extra.isRunning {
+                    if random.next() % 2 == 0 { extra.kill() } else { extra.stop() }
+                } else {
+                    try? extra.start()
+                }
+                report.injected += 1
+                pause(0.7...1.5)
+            }
+        case .hostileInput:
+            report.injected = count  // injected by the producer
+            pause(2.0...2.0)
+        }
+    }
+
+    private func pause(_ range: ClosedRange<Double>) {
+        let fraction = Double(random.next() % 1_000) / 1_000
+        Thread.sleep(forTimeInterval: range.lowerBound + (range.upperBound - range.lowerBound) * fraction)
+    }
+
+    // MARK: Checks
+
+    private func connection() throws -> PostgresConnection {
+        try PostgresConnection.connect(settings.databaseURL, applicationName: "attendance-faults", searchPath: schema)
+    }
+
+    private func waitForQuiescence(highWatermarks: [Int32: Int64]) throws {
+        let deadline = Date().addingTimeInterval(settings.long ? 900 : 300)
+        while true {
+            if let db = try? connection() {
+                defer { db.close() }
+                let stored = try? db.execute("SELECT partition, next_offset FROM consumer_offset WHERE group_id = 'faults'")
+                var offsets: [Int32: Int64] = [:]
+                if let stored {
+                    for row in 0..<stored.count {
+                        if let partition = stored.int(row, 0), let next = stored.int64(row, 1) { offsets[Int32(partition)] = next }
+                    }
+                }
+                let backlog = (try? OutboxStore.backlog(on: db).count) ?? -1
+                if offsets == highWatermarks, backlog == 0 { return }
+            }
+            guard Date() < deadline else {
+                throw FaultSuiteError("\(settings.scenario.rawValue): not quiescent in time (consumers or relay stuck?)")
+            }
+            Thread.sleep(forTimeInterval: 0.5)
+        }
+    }
+
+    private func checkInvariants(traffic: Traffic, bootstrap: String) throws {
+        let db = try connection()
+        defer { db.close() }
+        let counts = try db.execute(
+            """
+            SELECT (SELECT count(*) FROM event_attendance_log),
+                   (SELECT count(DISTINCT (event_id, request_id)) FROM event_attendance_log),
+                   (SELECT count(*) FROM event_attendance_log WHERE status = 'CHECK_IN'),
+                   (SELECT count(*) FROM event_attendance_history),
+                   (SELECT count(*) FROM event_attendance_log l LEFT JOIN event_attendance_history h
+                        ON h.attendance_log_id = l.id WHERE l.status = 'CHECK_IN' AND h.id IS NULL),
+                   (SELECT count(*) FROM event_attendance_reward_log),
+                   (SELECT count(*) + count(*) FILTER (WHERE streak_attendance_count % 7 = 0)
+                         + count(*) FILTER (WHERE total_attendance_count = 5) FROM event_attendance_history)
+            """
+        )
+        let logRows = counts.int(0, 0) ?? -1
+        report.logRows = logRows
+        report.historyRows = counts.int(0, 3) ?? -1
+        report.rewardRows = counts.int(0, 5) ?? -1
+        report.expectedRewards = counts.int(0, 6) ?? -1
+        if logRows != traffic.expectedLogRows {
+            report.problems.append("\(logRows) log rows for \(traffic.expectedLogRows) distinct requests")
+        }
+        if counts.int(0, 1) != logRows { report.problems.append("a request was logged twice") }
+        if counts.int(0, 2) != report.historyRows { report.problems.append("history rows differ from successes") }
+        if counts.int(0, 4) != 0 { report.problems.append("a success has no history row") }
+        if report.rewardRows != report.expectedRewards {
+            report.problems.append("\(report.rewardRows) rewards for \(report.expectedRewards) earned")
+        }
+
+        // Every dead letter reached the DLQ topic (the relay may publish a row twice after a kill: counted apart).
+        report.expectedDeadLetters = traffic.expectedDeadLetters
+        let (distinct, copies) = try readDeadLetters(bootstrap: bootstrap, expected: traffic.expectedDeadLetters)
+        report.deadLetters = distinct
+        report.deadLetterCopies = copies
+        if distinct != traffic.expectedDeadLetters {
+            report.problems.append("\(distinct) dead letters on the DLQ for \(traffic.expectedDeadLetters) bad messages")
+        }
+    }
+
+    private func readDeadLetters(bootstrap: String, expected: Int) throws -> (distinct: Int, copies: Int) {
+        let consumer = try KafkaConsumer(
+            configuration: KafkaConfiguration(bootstrapServers: bootstrap),
+            groupID: "faults-dlq-reader-\(UUID().uuidString)",
+            rebalanceListener: nil,
+            logger: logger
+        )
+        defer { consumer.close() }
+        try consumer.subscribe([TopicNames.standard.checkInRequestsDLQ])
+        var seen = Set<String>()
+        var copies = 0
+        var lastNew = Date()
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline, Date().timeIntervalSince(lastNew) < (seen.count >= expected ? 2 : 15) {
+            guard let message = try consumer.poll(timeout: .milliseconds(200)) else { continue }
+            let header = { (name: String) in
+                message.headers.first { $0.key == name }?.value.map { String(decoding: $0, as: UTF8.self) } ?? "?"
+            }
+            copies += 1
+            if seen.insert(header("dlq.source.partition") + ":" + header("dlq.source.offset")).inserted { lastNew = Date() }
+        }
+        return (seen.count, copies)
+    }
+}
