@@ -1,6 +1,5 @@
 import ArgumentParser
 import Consumer
-import Dispatch
 import Foundation
 import Projections
 
@@ -101,28 +100,6 @@ struct ReplayHistoryCommand: AsyncParsableCommand {
 /// `--fail-on-diff` and the tables differ. Exit code 1.
 struct ReplayDiffFound: Error, CustomStringConvertible {
     var description: String { "the live table differs from the rebuilt one (see the report)" }
-}
-
-/// Stops a long run on SIGINT/SIGTERM at the next safe point instead of killing the process.
-/// Not Sendable: created and cancelled by the command's task.
-final class InterruptHandler {
-    private let sources: [any DispatchSourceSignal]
-
-    init(_ handler: @escaping @Sendable () -> Void) {
-        sources = [SIGINT, SIGTERM].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler(handler: handler)
-            source.resume()
-            return source
-        }
-    }
-
-    func cancel() {
-        for source in sources { source.cancel() }
-        signal(SIGINT, SIG_DFL)
-        signal(SIGTERM, SIG_DFL)
-    }
 }
 
 extension Duration {

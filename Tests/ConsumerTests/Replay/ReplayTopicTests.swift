@@ -127,8 +127,10 @@ extension PipelineTests {
                     )
                     defer { reader.close() }
                     try reader.subscribe(outputs)
-                    let everything = try TestSupport.consume(reader, count: published + 1, timeout: .seconds(8))
+                    // Everything the live pipeline published, then nothing more.
+                    let everything = try TestSupport.consume(reader, count: published, timeout: .seconds(60))
                     #expect(everything.count == published)
+                    #expect(try TestSupport.consume(reader, count: 1, timeout: .seconds(3)).isEmpty)
                     // The live group's stored offsets are untouched by the replay group.
                     #expect(try pipeline.storedOffsets(group: "replay-\(schema)").isEmpty)
                 }
