@@ -21,6 +21,23 @@ public final class CheckInConsumer: Service, Sendable {
         public var maxBatchWait: Duration = .milliseconds(100)
         /// Backoff between attempts while Postgres fails.
         public var retryBackoff = Backoff(initial: .milliseconds(100), maximum: .seconds(10))
+        /// False for replays into a separate schema (`replay topic`): the projector writes no outbox rows, so no
+        /// reward commands, analytics facts or dead-letter copies; the tables are projected the same way.
+        public var emitsSideEffects = true
+        /// Where a partition with no offset stored for this group starts; nil (the default): the group's committed
+        /// Kafka offset, else `auto.offset.reset` (earliest).
+        public var startPosition: StartPosition? = nil
+
+        public enum StartPosition: Sendable, Hashable {
+            /// The partition's first retained message.
+            case earliest
+            /// Only messages produced from now on.
+            case latest
+            /// This offset in every partition (clamped by `auto.offset.reset` when out of range).
+            case offset(Int64)
+            /// The first message whose Kafka timestamp is at or after this instant.
+            case timestamp(millisecondsSinceEpoch: Int64)
+        }
 
         public init(kafka: KafkaConfiguration, groupID: String, databaseURL: String, schema: String) {
             self.kafka = kafka

@@ -275,7 +275,11 @@ final class CheckInWorker: KafkaRebalanceListener, @unchecked Sendable {
             searchPath: configuration.schema
         )
         let projector = CheckInProjector(
-            configuration: .init(groupID: configuration.groupID, topics: configuration.topics),
+            configuration: .init(
+                groupID: configuration.groupID,
+                topics: configuration.topics,
+                emitsSideEffects: configuration.emitsSideEffects
+            ),
             connection: connection
         )
         self.projector = projector
@@ -308,10 +312,11 @@ final class CheckInWorker: KafkaRebalanceListener, @unchecked Sendable {
                     partitions: keys,
                     on: projector.connection
                 )
+                let starts = try startOffsets(for: partitions.filter { stored[PartitionKey($0)] == nil })
                 var offsets: [TopicPartition: Int64?] = [:]
                 for (partition, key) in zip(partitions, keys) {
                     expected.updateValue(stored[key], forKey: key)
-                    offsets.updateValue(stored[key], forKey: partition)
+                    offsets.updateValue(stored[key] ?? starts[partition], forKey: partition)
                 }
                 logger.info(
                     "partitions assigned",
@@ -326,6 +331,22 @@ final class CheckInWorker: KafkaRebalanceListener, @unchecked Sendable {
                 projector = nil
                 stop.sleep(backoff.next())
             }
+        }
+    }
+
+    /// Where partitions without a stored offset start (`Configuration.startPosition`); absent: librdkafka decides.
+    private func startOffsets(for partitions: [TopicPartition]) throws -> [TopicPartition: Int64] {
+        guard !partitions.isEmpty, let position = configuration.startPosition else { return [:] }
+        switch position {
+        case .earliest:
+            return Dictionary(uniqueKeysWithValues: partitions.map { ($0, KafkaConsumer.beginningOffset) })
+        case .latest:
+            return Dictionary(uniqueKeysWithValues: partitions.map { ($0, KafkaConsumer.endOffset) })
+        case .offset(let offset):
+            return Dictionary(uniqueKeysWithValues: partitions.map { ($0, offset) })
+        case .timestamp(let milliseconds):
+            guard let consumer else { return [:] }
+            return try consumer.offsetsForTimes(partitions, millisecondsSinceEpoch: milliseconds, timeout: .seconds(10))
         }
     }
 

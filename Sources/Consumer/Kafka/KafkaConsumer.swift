@@ -120,6 +120,30 @@ public final class KafkaConsumer: @unchecked Sendable {
         if let error = list.firstError("seek") { throw error }
     }
 
+    /// The logical offset "the partition's first message" for `seek` and rebalance start offsets.
+    public static let beginningOffset = Int64(RD_KAFKA_OFFSET_BEGINNING)
+    /// The logical offset "after the partition's last message".
+    public static let endOffset = Int64(RD_KAFKA_OFFSET_END)
+
+    /// Per partition, the offset of the first message whose timestamp is at or after `millisecondsSinceEpoch`,
+    /// or ``endOffset`` when there is none (asks the partition leaders; blocks up to `timeout`).
+    public func offsetsForTimes(
+        _ partitions: [TopicPartition],
+        millisecondsSinceEpoch: Int64,
+        timeout: Duration
+    ) throws(KafkaError) -> [TopicPartition: Int64] {
+        try ensureOpen()
+        let list = RDKafkaTopicPartitionList(partitions, offset: millisecondsSinceEpoch)
+        try KafkaError.check(
+            rd_kafka_offsets_for_times(client.handle, list.pointer, timeout.clampedMilliseconds),
+            "offsets for times"
+        )
+        if let error = list.firstError("offsets for times") { throw error }
+        var offsets: [TopicPartition: Int64] = [:]
+        for (partition, offset, _) in list.elements { offsets[partition] = offset >= 0 ? offset : Self.endOffset }
+        return offsets
+    }
+
     public func pause(_ partitions: [TopicPartition]) throws(KafkaError) {
         try ensureOpen()
         let list = RDKafkaTopicPartitionList(partitions)

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `attendance replay …`: rebuild projections without side effects (PRODUCT §6).
+struct ReplayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Rebuild projections without side effects: from the event log, or from the input topic.",
+        subcommands: [ReplayHistoryCommand.self, ReplayTopicCommand.self]
+    )
+}
