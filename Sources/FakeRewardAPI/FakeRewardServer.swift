@@ -90,7 +90,11 @@ public final class FakeRewardServer: Service, Sendable {
             },
             logger: quiet
         )
-        try await app.run()
+        do {
+            try await app.run()
+        } catch is CancellationError {
+            // Cancelling the task is how an embedding program or a test stops the fake: a clean stop.
+        }
     }
 
     private func handle(_ request: Request, kind: FakeRewardLedger.Payment.Kind) async throws -> Response {

@@ -125,6 +125,9 @@ public final class RewardSettler: Service, Sendable {
                 self.stop.stop()
             }
             result = .success(())
+        } catch is CancellationError {
+            // Cancelled (or killed mid-flight): unrecorded attempts keep their leases and are re-driven later.
+            result = .success(())
         } catch {
             result = .failure(error)
         }
