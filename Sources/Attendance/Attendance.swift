@@ -11,7 +11,7 @@ struct Attendance: AsyncParsableCommand {
         abstract: "Daily check-in platform: Kafka check-ins projected into Postgres, exactly once.",
         subcommands: [
             MigrateCommand.self, TopicsCommand.self, EventsCommand.self, ConsumeCommand.self, RelayCommand.self,
-            RunCommand.self, BenchCommand.self,
+            RunCommand.self, BenchCommand.self, SettleCommand.self, RewardsCommand.self, FakeRewardAPICommand.self,
         ]
     )
 
