@@ -25,6 +25,8 @@ struct RewardsBenchmark: AsyncParsableCommand {
     @Option(name: .customLong("failure-rate"), help: "Transient failures of the fake API (half 503, half 429).") var failureRate = 0.05
     @Option(name: .customLong("max-in-flight"), help: "Most API calls in flight per settler loop.") var maxInFlight = 512
     @Option(name: .customLong("batch-size"), help: "Most commands per settlement round.") var batchSize = 2_000
+    @Option(help: "Settlers in the consumer group (in this process), each with its own Kafka consumer and connections.")
+    var settlers = 1
     @Option(help: "Most commands produced but not yet consumed (the mock broker keeps ~5 MB per partition).")
     var window = 40_000
 
@@ -67,9 +69,9 @@ struct RewardsBenchmark: AsyncParsableCommand {
             logger: logger
         )
         say("bench rewards: \(commands) commands (\(members) members × \(days) days), fake API \(latencyMilliseconds) ms latency, "
-            + String(format: "%.1f%% transient failures, ", failureRate * 100) + "max in flight \(maxInFlight), batch \(batchSize)")
+            + String(format: "%.1f%% transient failures, ", failureRate * 100) + "\(settlers) settler(s), max in flight \(maxInFlight), batch \(batchSize)")
 
-        let (elapsed, settler) = try await withThrowingTaskGroup(of: Void.self) { tasks -> (Double, RewardSettler) in
+        let (elapsed, group) = try await withThrowingTaskGroup(of: Void.self) { tasks -> (Double, [RewardSettler]) in
             tasks.addTask { try await fake.run() }
             let url = try await fake.baseURL()
             var api = RewardAPIClient.Configuration(pointsBaseURL: url, couponsBaseURL: url)
@@ -80,11 +82,11 @@ struct RewardsBenchmark: AsyncParsableCommand {
             configuration.retry = RewardRetryPolicy(maxAttempts: 20, initialBackoff: .milliseconds(100), maximumBackoff: .seconds(2))
             configuration.schedulerInterval = .milliseconds(100)
             configuration.schedulerBatch = batchSize
-            let settler = RewardSettler(configuration: configuration, logger: logger)
-            tasks.addTask { try await settler.run() }
+            let group = (0..<max(1, settlers)).map { _ in RewardSettler(configuration: configuration, logger: logger) }
+            for settler in group { tasks.addTask { try await settler.run() } }
             let start = Date()
             try await Blocking.run("bench-producer") { [window] in
-                try Self.produce(databaseURL: databaseURL, schema: schema, kafka: kafka, window: window, settler: settler, logger: logger)
+                try Self.produce(databaseURL: databaseURL, schema: schema, kafka: kafka, window: window, settlers: group, logger: logger)
             }
             try await Blocking.run("bench-wait") {
                 let connection = try PostgresConnection.connect(databaseURL, searchPath: schema)
@@ -96,10 +98,10 @@ struct RewardsBenchmark: AsyncParsableCommand {
                 }
             }
             let elapsed = Date().timeIntervalSince(start)
-            settler.requestStop()
+            for settler in group { settler.requestStop() }
             tasks.cancelAll()
             try await tasks.waitForAll()
-            return (elapsed, settler)
+            return (elapsed, group)
         }
         let peakRSS = ProcessMemory.peakResidentMiB()
         let report = try await Blocking.run("bench-report") {
@@ -118,7 +120,7 @@ struct RewardsBenchmark: AsyncParsableCommand {
         say("call latency: p50 \(report.callP50) ms, p99 \(report.callP99) ms")
         say(String(format: "attempts:   %9.3f per reward (%d calls)", report.attemptsPerReward, report.attempts))
         say(String(format: "peak RSS:   %9.1f MiB (this process: settler, fake API, mock brokers)", peakRSS))
-        say("settler:    \(settler.statistics.snapshot)")
+        for settler in group { say("settler:    \(settler.statistics.snapshot)") }
         say("verified:   \(report.verification)")
     }
 
@@ -127,7 +129,7 @@ struct RewardsBenchmark: AsyncParsableCommand {
         schema: String,
         kafka: KafkaConfiguration,
         window: Int,
-        settler: RewardSettler,
+        settlers: [RewardSettler],
         logger: Logger
     ) throws {
         let connection = try PostgresConnection.connect(databaseURL, searchPath: schema)
@@ -138,7 +140,7 @@ struct RewardsBenchmark: AsyncParsableCommand {
         let topic = TopicNames.standard.rewardCommands
         var sent = 0
         for command in commands {
-            while sent - settler.statistics.snapshot.commands > window { usleep(2_000) }
+            while sent - settlers.reduce(0, { $0 + $1.statistics.snapshot.commands }) > window { usleep(2_000) }
             producer.produce(OutgoingMessage(topic: topic, key: command.key, value: command.value)) { _ in }
             sent += 1
         }
