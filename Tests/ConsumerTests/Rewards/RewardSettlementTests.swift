@@ -99,22 +99,23 @@ extension PipelineTests {
                     return rewards
                 }
                 // Every response is held back after the payment: the settler dies with payments made and nothing
-                // recorded (killed well within its 3 s request timeout).
+                // recorded (killed as soon as the first payment lands, well within its 8 s request timeout).
                 var faults = FakeRewardFaults()
                 faults.droppedResponseRate = 1
                 faults.hangDuration = .seconds(30)
                 try await withFakeRewardAPI(faults) { fake, url in
                     let first = pipeline.rewardSettler(api: url) {
-                        $0.api.requestTimeout = .seconds(3)
-                        $0.lease = .seconds(4)
+                        $0.api.requestTimeout = .seconds(8)
+                        $0.lease = .seconds(9)
                     }
                     try await withServices([first]) {
                         try await pipeline.blocking {
-                            try pipeline.waitUntil("the API paid some rewards") { fake.ledger.paidCount >= 3 }
+                            try pipeline.waitUntil("the API paid some rewards") { fake.ledger.paidCount >= 1 }
                         }
                     }  // cancelled here, mid-flight
                     let paidBeforeKill = fake.ledger.paidCount
                     try await pipeline.blocking { () throws in
+                        #expect(paidBeforeKill >= 1)
                         #expect(try pipeline.count("event_attendance_reward_log", where: "status = 'SUCCEEDED'") == 0)
                         let recorded = try pipeline.rows(
                             "SELECT attempt::text, outcome, http_status::text, error, latency_ms::text FROM event_attendance_reward_attempt LIMIT 5"
