@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     ],
     targets: [
         // C libraries from the system (Debian: librdkafka-dev, libpq-dev). Only the thin wrappers
@@ -45,6 +47,18 @@ let package = Package(
             name: "Consumer",
             dependencies: [
                 "Domain", "Projections", "CRdKafka",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // The bundled fake of the external reward APIs (PRODUCT §4): `attendance fake-reward-api`, the embedded
+        // `run`, the tests and `bench rewards`.
+        .target(
+            name: "FakeRewardAPI",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -53,7 +67,7 @@ let package = Package(
         .executableTarget(
             name: "Attendance",
             dependencies: [
-                "Domain", "Projections", "Consumer",
+                "Domain", "Projections", "Consumer", "FakeRewardAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -64,7 +78,7 @@ let package = Package(
         .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "Domain"], swiftSettings: strict),
         .testTarget(
             name: "ConsumerTests",
-            dependencies: ["Consumer", "Projections", "Domain"],
+            dependencies: ["Consumer", "Projections", "Domain", "FakeRewardAPI"],
             swiftSettings: strict
         ),
     ]

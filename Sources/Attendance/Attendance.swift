@@ -12,7 +12,8 @@ struct Attendance: AsyncParsableCommand {
         abstract: "Daily check-in platform: Kafka check-ins projected into Postgres, exactly once.",
         subcommands: [
             MigrateCommand.self, TopicsCommand.self, EventsCommand.self, ConsumeCommand.self, RelayCommand.self,
-            RunCommand.self, ReplayCommand.self, BenchCommand.self, MockClusterCommand.self, FaultSuiteCommand.self,
+            RunCommand.self, ReplayCommand.self, SettleCommand.self, RewardsCommand.self, FakeRewardAPICommand.self,
+            BenchCommand.self, MockClusterCommand.self, FaultSuiteCommand.self,
         ]
     )
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Consumer
 import Domain
+import FakeRewardAPI
 import Foundation
 import Logging
 import Projections
@@ -9,16 +10,18 @@ import ServiceLifecycle
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run the check-in consumer and the outbox relay together.",
+        abstract: "Run the check-in consumer, the outbox relay and the reward settler together.",
         discussion: """
             With no brokers configured (or --embedded) it starts an in-process Kafka-protocol cluster \
             (3 brokers), creates the topics, applies demo events, feeds generated check-ins and prints \
-            a live summary until stopped (Ctrl-C).
+            a live summary until stopped (Ctrl-C); rewards are then settled against an in-process fake reward API. \
+            Otherwise the settler runs when the reward API URLs are configured.
             """
     )
 
     @OptionGroup var options: ConnectionOptions
     @OptionGroup var service: ServiceOptions
+    @OptionGroup var rewards: RewardOptions
 
     static let embeddedSchema = "attendance_demo"
 
@@ -108,12 +111,37 @@ struct RunCommand: AsyncParsableCommand {
             services.append(feed)
             say("feeding \(demoRate) generated check-ins/s for \(demoMembers) members over \(days) days; Ctrl-C stops")
         }
-        services.append(LiveSummary(consumer: consumer, relay: relay, generator: generator))
-
-        let group = ServiceGroup(
-            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        )
-        try await group.run()
+        // Reward settlement: against an in-process fake reward API when embedded (20 ms latency, 5% transient
+        // failures), else against the configured APIs. The fake runs beside the service group, which needs its URL.
+        let fake: FakeRewardServer? = isEmbedded ? FakeRewardServer(configuration: .init(faults: .transient(0.05, latency: .milliseconds(20)))) : nil
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            if let fake { tasks.addTask { try await fake.run() } }
+            var settler: RewardSettler?
+            let urls: (points: String, coupons: String)?
+            if let fake {
+                let url = try await fake.baseURL()
+                urls = (url, url)
+                say("fake reward API at \(url) (20 ms latency, 5% transient failures)")
+            } else {
+                urls = rewards.resolvedURLs()
+                if urls == nil { say("reward settler off: set ATTENDANCE_POINTS_API_URL and ATTENDANCE_COUPONS_API_URL to run it") }
+            }
+            if let urls {
+                let rewardSettler = RewardSettler(
+                    configuration: try rewards.settlerConfiguration(options, brokers: brokers, databaseURL: databaseURL, urls: urls),
+                    logger: logger
+                )
+                settler = rewardSettler
+                services.append(rewardSettler)
+            }
+            services.append(LiveSummary(consumer: consumer, relay: relay, generator: generator, settler: settler))
+            let group = ServiceGroup(
+                configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            )
+            try await group.run()
+            tasks.cancelAll()
+            try await tasks.waitForAll()
+        }
         withExtendedLifetime(mock) {}
         say("stopped cleanly")
     }

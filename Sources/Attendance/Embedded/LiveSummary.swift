@@ -8,12 +8,20 @@ final class LiveSummary: Service, Sendable {
     private let consumer: CheckInConsumer
     private let relay: OutboxRelay
     private let generator: CheckInGenerator?
+    private let settler: RewardSettler?
     private let interval: Duration
 
-    init(consumer: CheckInConsumer, relay: OutboxRelay, generator: CheckInGenerator?, interval: Duration = .seconds(2)) {
+    init(
+        consumer: CheckInConsumer,
+        relay: OutboxRelay,
+        generator: CheckInGenerator?,
+        settler: RewardSettler? = nil,
+        interval: Duration = .seconds(2)
+    ) {
         self.consumer = consumer
         self.relay = relay
         self.generator = generator
+        self.settler = settler
         self.interval = interval
     }
 
@@ -34,6 +42,11 @@ final class LiveSummary: Service, Sendable {
             line += " | logged \(stats.logged) | check-ins \(stats.successes) | rewards \(stats.rewardsEarned)"
             line += " | dup \(stats.duplicates) | dlq \(stats.deadLettered)"
             line += " | lag \(stats.lag.values.reduce(0, +)) | published \(relayStats.published)"
+            if let settler {
+                let r = settler.statistics.snapshot
+                line += "\n          rewards: settled \(r.succeeded) | retried \(r.retried) | failed \(r.failed)"
+                line += " | parked \(r.parked) | over budget \(r.budgetRefused) | calls \(r.attempts)"
+            }
             if !failures.isEmpty { line += "\n          fails: " + failures.joined(separator: " ") }
             if let error = stats.lastError { line += "\n          last error: \(error)" }
             FileHandle.standardOutput.write(Data((line + "\n").utf8))

@@ -32,6 +32,13 @@ extension EventPolicy {
             writer.raw("}")
         }
         writer.raw("],")
+        // Budgets are written only when set, so a policy without them keeps the bytes (and checksum) it had
+        // before budgets existed: re-applying an unchanged file still creates no new version.
+        if let couponBudget {
+            writer.key("coupon_budget")
+            writer.integer(couponBudget)
+            writer.raw(",")
+        }
         writer.key("daily_reward")
         Self.write(dailyReward, to: &writer)
         writer.raw(",")
@@ -50,6 +57,11 @@ extension EventPolicy {
         writer.key("name")
         writer.string(name)
         writer.raw(",")
+        if let pointBudget {
+            writer.key("point_budget")
+            writer.integer(pointBudget)
+            writer.raw(",")
+        }
         writer.key("starts_at")
         writer.string(startsAt.description)
         writer.raw(",")

@@ -37,6 +37,10 @@ extension EventPolicy {
             dailyReward = decodeReward(value, path: root.path("daily_reward"), allowsNone: true, &problems)
         }
         let bonusRules = decodeBonusRules(root, &problems)
+        let pointBudget = root.integer("point_budget", required: false, &problems)
+        PolicyRules.checkBudget(pointBudget, field: root.path("point_budget"), &problems)
+        let couponBudget = root.integer("coupon_budget", required: false, &problems)
+        PolicyRules.checkBudget(couponBudget, field: root.path("coupon_budget"), &problems)
 
         try problems.throwIfAny()
         guard let id, let name, let status, let startsAt, let endsAt, let timeZoneIdentifier, let timeZone,
@@ -55,13 +59,15 @@ extension EventPolicy {
             maxAttendanceDays: maxAttendanceDays.map { Int($0) },
             maxParticipants: maxParticipants.map { Int($0) },
             dailyReward: dailyReward,
-            bonusRules: bonusRules
+            bonusRules: bonusRules,
+            pointBudget: pointBudget,
+            couponBudget: couponBudget
         )
     }
 
     private static let rootKeys: Set<String> = [
         "id", "name", "status", "starts_at", "ends_at", "timezone",
-        "max_attendance_days", "max_participants", "daily_reward", "bonus_rules",
+        "max_attendance_days", "max_participants", "daily_reward", "bonus_rules", "point_budget", "coupon_budget",
     ]
     private static let rewardKeys: Set<String> = ["type", "point_amount", "coupon_group_id"]
     private static let bonusRuleKeys: Set<String> = ["id", "trigger", "count", "repeat", "reward"]

@@ -20,6 +20,10 @@ public struct EventPolicy: Hashable, Sendable {
     public let maxParticipants: Int?
     public let dailyReward: RewardSpec
     public let bonusRules: [BonusRule]
+    /// Total points the event may pay out (`point_budget`); `nil` is uncapped. Reserved before each payment.
+    public let pointBudget: Int64?
+    /// Coupons the event may issue (`coupon_budget`); `nil` is uncapped.
+    public let couponBudget: Int64?
 
     /// Validates like ``decode(json:)`` does, naming fields by their policy-file paths.
     public init(
@@ -32,7 +36,9 @@ public struct EventPolicy: Hashable, Sendable {
         maxAttendanceDays: Int? = nil,
         maxParticipants: Int? = nil,
         dailyReward: RewardSpec = .none,
-        bonusRules: [BonusRule] = []
+        bonusRules: [BonusRule] = [],
+        pointBudget: Int64? = nil,
+        couponBudget: Int64? = nil
     ) throws(PolicyValidationError) {
         var problems = PolicyProblems()
         PolicyRules.checkID(id, &problems)
@@ -49,6 +55,8 @@ public struct EventPolicy: Hashable, Sendable {
             PolicyRules.checkReward(rule.reward, field: "\(path).reward", allowsNone: false, &problems)
         }
         PolicyRules.checkBonusRuleIDsUnique(bonusRules.enumerated().map { ($0.offset, $0.element.id) }, &problems)
+        PolicyRules.checkBudget(pointBudget, field: "point_budget", &problems)
+        PolicyRules.checkBudget(couponBudget, field: "coupon_budget", &problems)
         try problems.throwIfAny()
         // `problems` is empty, so the time zone resolved.
         self.init(
@@ -62,7 +70,9 @@ public struct EventPolicy: Hashable, Sendable {
             maxAttendanceDays: maxAttendanceDays,
             maxParticipants: maxParticipants,
             dailyReward: dailyReward,
-            bonusRules: bonusRules
+            bonusRules: bonusRules,
+            pointBudget: pointBudget,
+            couponBudget: couponBudget
         )
     }
 
@@ -77,7 +87,9 @@ public struct EventPolicy: Hashable, Sendable {
         maxAttendanceDays: Int?,
         maxParticipants: Int?,
         dailyReward: RewardSpec,
-        bonusRules: [BonusRule]
+        bonusRules: [BonusRule],
+        pointBudget: Int64? = nil,
+        couponBudget: Int64? = nil
     ) {
         self.id = id
         self.name = name
@@ -90,6 +102,8 @@ public struct EventPolicy: Hashable, Sendable {
         self.maxParticipants = maxParticipants
         self.dailyReward = dailyReward
         self.bonusRules = bonusRules
+        self.pointBudget = pointBudget
+        self.couponBudget = couponBudget
     }
 
     /// The attendance day of `instant` in this event's time zone.

@@ -45,6 +45,11 @@ enum PolicyRules {
         if let value, value <= 0 { problems.add(field, "must be greater than 0") }
     }
 
+    /// A payout cap (`point_budget`, `coupon_budget`): 0 is allowed (the event pays nothing of that type).
+    static func checkBudget(_ value: Int64?, field: String, _ problems: inout PolicyProblems) {
+        if let value, value < 0 { problems.add(field, "must be 0 or greater") }
+    }
+
     static func checkReward(_ reward: RewardSpec, field: String, allowsNone: Bool, _ problems: inout PolicyProblems) {
         switch reward {
         case .point(let amount):
