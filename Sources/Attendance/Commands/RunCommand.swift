@@ -73,15 +73,15 @@ struct RunCommand: AsyncParsableCommand {
         say("database schema \(schema): \(report.applied.count) migrations applied, \(report.alreadyApplied) already")
 
         var services: [any Service] = []
-        let consumer = CheckInConsumer(
-            configuration: try service.consumerConfiguration(options, brokers: brokers, databaseURL: databaseURL),
-            logger: logger
-        )
+        let consumerConfiguration = try service.consumerConfiguration(options, brokers: brokers, databaseURL: databaseURL)
+        let consumers = (0..<(try service.resolvedConsumers(options))).map { _ in
+            CheckInConsumer(configuration: consumerConfiguration, logger: logger)
+        }
         let relay = OutboxRelay(
             configuration: try service.relayConfiguration(options, brokers: brokers, databaseURL: databaseURL),
             logger: logger
         )
-        services.append(consumer)
+        services.append(contentsOf: consumers as [any Service])
         services.append(relay)
 
         var generator: CheckInGenerator?
@@ -134,7 +134,7 @@ struct RunCommand: AsyncParsableCommand {
                 settler = rewardSettler
                 services.append(rewardSettler)
             }
-            services.append(LiveSummary(consumer: consumer, relay: relay, generator: generator, settler: settler))
+            services.append(LiveSummary(consumers: consumers, relay: relay, generator: generator, settler: settler))
             let group = ServiceGroup(
                 configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             )

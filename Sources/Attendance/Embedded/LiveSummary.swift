@@ -5,32 +5,36 @@ import ServiceLifecycle
 
 /// Prints one line every few seconds: what an operator watching the demo wants to see.
 final class LiveSummary: Service, Sendable {
-    private let consumer: CheckInConsumer
+    private let consumers: [CheckInConsumer]
     private let relay: OutboxRelay
     private let generator: CheckInGenerator?
     private let settler: RewardSettler?
     private let interval: Duration
 
     init(
-        consumer: CheckInConsumer,
+        consumers: [CheckInConsumer],
         relay: OutboxRelay,
         generator: CheckInGenerator?,
         settler: RewardSettler? = nil,
         interval: Duration = .seconds(2)
     ) {
-        self.consumer = consumer
+        self.consumers = consumers
         self.relay = relay
         self.generator = generator
         self.settler = settler
         self.interval = interval
     }
 
+    private var snapshot: CheckInStatistics.Snapshot {
+        .combined(consumers.map(\.statistics.snapshot))
+    }
+
     func run() async throws {
-        var previous = consumer.statistics.snapshot.handled
+        var previous = snapshot.handled
         let seconds = Double(interval.components.seconds)
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             try? await Task.sleep(for: interval)
-            let stats = consumer.statistics.snapshot
+            let stats = snapshot
             let relayStats = relay.statistics
             let rate = Double(stats.handled - previous) / seconds
             previous = stats.handled

@@ -19,6 +19,25 @@ public final class CheckInStatistics: Sendable {
 
         /// Every message the consumer has settled one way or another.
         public var handled: Int { logged + duplicates + deadLettered }
+
+        /// The totals of several consumers of one group (lag per partition: each partition has one owner).
+        public static func combined(_ snapshots: [Snapshot]) -> Snapshot {
+            var total = Snapshot()
+            for snapshot in snapshots {
+                total.batches += snapshot.batches
+                total.logged += snapshot.logged
+                total.successes += snapshot.successes
+                for (reason, count) in snapshot.failures { total.failures[reason, default: 0] += count }
+                total.duplicates += snapshot.duplicates
+                total.deadLettered += snapshot.deadLettered
+                total.rewardsEarned += snapshot.rewardsEarned
+                total.skippedBelowOffset += snapshot.skippedBelowOffset
+                total.retries += snapshot.retries
+                total.lag.merge(snapshot.lag) { _, new in new }
+                total.lastError = snapshot.lastError ?? total.lastError
+            }
+            return total
+        }
     }
 
     private let state = Mutex(Snapshot())
