@@ -20,6 +20,9 @@ struct RewardOptions: ParsableArguments {
     @Option(name: .customLong("max-attempts"), help: "Attempts before a reward is parked for an operator.")
     var maxAttempts = 8
 
+    @Option(name: .customLong("max-backoff-ms"), help: "Longest wait between two attempts of one reward (backoff is exponential with jitter up to it).")
+    var maxBackoffMilliseconds = 300_000
+
     @Option(name: .customLong("max-in-flight"), help: "Most API calls in flight per settler loop.")
     var maxInFlight = 256
 
@@ -65,6 +68,7 @@ struct RewardOptions: ParsableArguments {
             api: api
         )
         configuration.retry.maxAttempts = maxAttempts
+        configuration.retry.maximumBackoff = .milliseconds(maxBackoffMilliseconds)
         configuration.maxInFlight = maxInFlight
         configuration.lease = .milliseconds(leaseMilliseconds)
         let problems = configuration.problems

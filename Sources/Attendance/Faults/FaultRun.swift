@@ -1,6 +1,9 @@
 import Consumer
 import Domain
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking  // http URLs for Data(contentsOf:) on Linux
+#endif
 import Logging
 import Projections
 import Synchronization
@@ -28,6 +31,31 @@ final class FaultRun: @unchecked Sendable {
     private var services: [ServiceProcess] = []
     private var extras: [ServiceProcess] = []
     private var random = SplitMix64(seed: 7)
+    private var apiURL = ""
+
+    private var apiFaults: [String] {
+        guard settings.scenario == .rewardAPIFaults else { return [] }
+        return [
+            "--latency-ms", "20", "--server-error-rate", "0.10", "--throttle-rate", "0.05", "--timeout-rate", "0.05",
+            "--dropped-response-rate", "0.05", "--hang-ms", "3000",
+        ]
+    }
+
+    /// The fake prints `fake reward API at <url>` once it listens (port 0: any free port).
+    static func announcedURL(of process: ServiceProcess, logDirectory: URL) throws -> String {
+        let log = logDirectory.appendingPathComponent("\(process.name).log")
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if let text = try? String(contentsOf: log, encoding: .utf8),
+                let line = text.split(separator: "\n").last(where: { $0.contains("fake reward API at ") }),
+                let url = line.components(separatedBy: "fake reward API at ").last?.split(separator: " ").first
+            {
+                return String(url)
+            }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        throw FaultSuiteError("the fake reward API did not announce its address")
+    }
 
     init(_ settings: Settings, logger: Logger) {
         self.settings = settings
@@ -64,10 +92,23 @@ final class FaultRun: @unchecked Sendable {
                 logDirectory: settings.logDirectory
             )
         }
+        // The reward APIs: external to the system, so never killed; faulty in the reward-api scenario.
+        let api = service("fake-reward-api", ["fake-reward-api", "--port", "0"] + apiFaults)
+        try api.start()
+        defer { api.stop() }
+        let apiURL = try Self.announcedURL(of: api, logDirectory: settings.logDirectory)
+        self.apiURL = apiURL
         services = [
             service("consumer-1", ["consume", "--batch-wait-ms", "50"]),
             service("consumer-2", ["consume", "--batch-wait-ms", "50"]),
             service("relay", ["relay"]),
+            service(
+                "settler",
+                [
+                    "settle", "--points-api-url", apiURL, "--coupons-api-url", apiURL, "--request-timeout-ms", "1000",
+                    "--max-attempts", "30", "--max-backoff-ms", "5000", "--settler-group-id", "faults-settler",
+                ]
+            ),
         ]
         extras = (3...5).map { service("consumer-\($0)", ["consume", "--batch-wait-ms", "50"]) }
         for process in services { try process.start() }
@@ -203,6 +244,9 @@ final class FaultRun: @unchecked Sendable {
         case .hostileInput:
             report.injected = count  // injected by the producer
             pause(2.0...2.0)
+        case .rewardAPIFaults:
+            report.injected = count  // the fake API's fault rates, for the whole run
+            pause(2.0...2.0)
         }
     }
 
@@ -230,7 +274,10 @@ final class FaultRun: @unchecked Sendable {
                     }
                 }
                 let backlog = (try? OutboxStore.backlog(on: db).count) ?? -1
-                if offsets == highWatermarks, backlog == 0 { return }
+                let pending =
+                    (try? db.execute("SELECT count(*) FROM event_attendance_reward_log WHERE status = 'PENDING'")
+                        .int(0, 0)) ?? -1
+                if offsets == highWatermarks, backlog == 0, pending == 0 { return }
             }
             guard Date() < deadline else {
                 throw FaultSuiteError("\(settings.scenario.rawValue): not quiescent in time (consumers or relay stuck?)")
@@ -270,6 +317,27 @@ final class FaultRun: @unchecked Sendable {
             report.problems.append("\(report.rewardRows) rewards for \(report.expectedRewards) earned")
         }
 
+        // Every earned reward ended visibly: paid once (the API's ledger agrees), or parked / failed for an operator.
+        let rewards = try db.execute(
+            """
+            SELECT count(*) FILTER (WHERE status = 'SUCCEEDED'),
+                   count(*) FILTER (WHERE status = 'SUCCEEDED' AND transaction_id IS NULL),
+                   count(*) FILTER (WHERE status IN ('PARKED', 'FAILED', 'BUDGET_EXCEEDED')),
+                   count(*) FILTER (WHERE status NOT IN ('SUCCEEDED', 'PARKED', 'FAILED', 'BUDGET_EXCEEDED'))
+            FROM event_attendance_reward_log
+            """
+        )
+        report.rewardsSucceeded = rewards.int(0, 0) ?? -1
+        report.rewardsParked = rewards.int(0, 2) ?? -1
+        report.paidByAPI = try Self.paidByAPI(apiURL)
+        if rewards.int(0, 1) != 0 { report.problems.append("a settled reward has no transaction id") }
+        if rewards.int(0, 3) != 0 { report.problems.append("\(rewards.int(0, 3) ?? -1) rewards not in a final state") }
+        if report.paidByAPI < report.rewardsSucceeded || report.paidByAPI > report.rewardsSucceeded + report.rewardsParked {
+            report.problems.append(
+                "the API paid \(report.paidByAPI) keys for \(report.rewardsSucceeded) settled and \(report.rewardsParked) parked rewards"
+            )
+        }
+
         // Every dead letter reached the DLQ topic (the relay may publish a row twice after a kill: counted apart).
         report.expectedDeadLetters = traffic.expectedDeadLetters
         let (distinct, copies) = try readDeadLetters(bootstrap: bootstrap, expected: traffic.expectedDeadLetters)
@@ -278,6 +346,15 @@ final class FaultRun: @unchecked Sendable {
         if distinct != traffic.expectedDeadLetters {
             report.problems.append("\(distinct) dead letters on the DLQ for \(traffic.expectedDeadLetters) bad messages")
         }
+    }
+
+    /// Distinct idempotency keys the fake API paid (its ledger counts a key once, however often it is sent).
+    static func paidByAPI(_ baseURL: String) throws -> Int {
+        guard let url = URL(string: baseURL + "/v1/ledger/summary"), let data = try? Data(contentsOf: url),
+            let summary = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let paid = summary["paid"] as? Int
+        else { throw FaultSuiteError("cannot read the fake reward API's ledger") }
+        return paid
     }
 
     private func readDeadLetters(bootstrap: String, expected: Int) throws -> (distinct: Int, copies: Int) {

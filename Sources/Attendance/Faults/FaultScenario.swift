@@ -7,6 +7,7 @@ enum FaultScenario: String, CaseIterable, Sendable {
     case postgresRestart = "postgres-restart"
     case rebalanceStorm = "rebalance-storm"
     case hostileInput = "hostile-input"
+    case rewardAPIFaults = "reward-api"
 
     var summary: String {
         switch self {
@@ -15,6 +16,7 @@ enum FaultScenario: String, CaseIterable, Sendable {
         case .postgresRestart: "the PostgreSQL server restarted mid-stream"
         case .rebalanceStorm: "extra consumers joining and leaving (half of them killed, not stopped)"
         case .hostileInput: "bad messages of 12 kinds mixed into valid traffic"
+        case .rewardAPIFaults: "the reward API slow (20 ms), failing (10% 503, 5% 429), timing out and dropping paid responses (5% each)"
         }
     }
 
@@ -26,6 +28,7 @@ enum FaultScenario: String, CaseIterable, Sendable {
         case .postgresRestart: long ? 4 : 1
         case .rebalanceStorm: long ? 40 : 6
         case .hostileInput: long ? 20_000 : 10_000
+        case .rewardAPIFaults: 1
         }
     }
 }
@@ -39,6 +42,9 @@ struct FaultReport: Sendable {
     var historyRows = 0
     var rewardRows = 0
     var expectedRewards = 0
+    var rewardsSucceeded = 0
+    var rewardsParked = 0
+    var paidByAPI = 0
     var deadLetters = 0
     var deadLetterCopies = 0
     var expectedDeadLetters = 0

@@ -40,7 +40,7 @@ struct FaultSuiteCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: logDirectory, withIntermediateDirectories: true)
         let logger = {
             var logger = Logger(label: "attendance.faults")
-            logger.logLevel = .warning
+            logger.logLevel = .error
             return logger
         }()
         say("fault suite (\(long ? "long" : "short") form); service logs in \(logDirectory.path)")
@@ -64,12 +64,17 @@ struct FaultSuiteCommand: AsyncParsableCommand {
             say(Self.line(report))
         }
         say("")
-        say("| scenario | injected | requests | log rows | history | rewards (earned) | DLQ distinct (copies / expected) | seconds | result |")
-        say("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        say(
+            "| scenario | injected | requests | log rows | history | rewards (earned) | settled / paid by API / parked "
+                + "| DLQ distinct (copies / expected) | seconds | result |"
+        )
+        say("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         for report in reports {
             say(
                 "| \(report.scenario.rawValue) | \(report.injected) | \(report.requests) | \(report.logRows) | \(report.historyRows) "
-                    + "| \(report.rewardRows) (\(report.expectedRewards)) | \(report.deadLetters) (\(report.deadLetterCopies) / "
+                    + "| \(report.rewardRows) (\(report.expectedRewards)) "
+                    + "| \(report.rewardsSucceeded) / \(report.paidByAPI) / \(report.rewardsParked) "
+                    + "| \(report.deadLetters) (\(report.deadLetterCopies) / "
                     + "\(report.expectedDeadLetters)) | \(Int(report.seconds)) | \(report.passed ? "pass" : "FAIL") |"
             )
         }
@@ -95,7 +100,8 @@ struct FaultSuiteCommand: AsyncParsableCommand {
     static func line(_ report: FaultReport) -> String {
         let verdict = report.passed ? "pass" : "FAIL: " + report.problems.joined(separator: "; ")
         return "  \(report.injected) injected, \(report.requests) requests, \(report.logRows) log rows, "
-            + "\(report.historyRows) history, \(report.rewardRows)/\(report.expectedRewards) rewards, "
+            + "\(report.historyRows) history, \(report.rewardRows)/\(report.expectedRewards) rewards "
+            + "(\(report.rewardsSucceeded) settled, \(report.paidByAPI) paid, \(report.rewardsParked) parked), "
             + "\(report.deadLetters)/\(report.expectedDeadLetters) dead letters → \(verdict)"
     }
 }
