@@ -1,8 +1,23 @@
 #!/usr/bin/env bash
-# Sets up the machine (packages, local PostgreSQL, database) and runs every test.
-# Kafka tests use librdkafka's in-process mock cluster; Postgres tests use the local server.
+# Sets up the machine (packages, local PostgreSQL, database) and runs every test:
+#   1. the unit and integration tests (Kafka through librdkafka's in-process mock cluster, the local Postgres);
+#   2. the fault suite in its short form (services as processes, faults injected, invariants checked).
+# Pass --no-faults to run only the first part. Other arguments go to `swift test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
+
+faults=1
+args=()
+for argument in "$@"; do
+    if [ "$argument" = "--no-faults" ]; then faults=0; else args+=("$argument"); fi
+done
+
 swift build --build-tests
-swift test --skip-build "$@"
+swift test --skip-build ${args[@]+"${args[@]}"}
+
+if [ "$faults" = 1 ]; then
+    restart="pg_ctlcluster $version main restart"
+    [ "$(id -u)" = 0 ] || restart="sudo $restart"
+    .build/debug/attendance faults --postgres-restart "$restart"
+fi
