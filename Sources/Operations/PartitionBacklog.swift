@@ -107,6 +107,11 @@ public struct OutboxBacklog: Sendable, Hashable, Codable {
     public var messages: Int64
     public var oldestAgeSeconds: Double?
 
+    public init(messages: Int64, oldestAgeSeconds: Double?) {
+        self.messages = messages
+        self.oldestAgeSeconds = oldestAgeSeconds
+    }
+
     enum CodingKeys: String, CodingKey {
         case messages
         case oldestAgeSeconds = "oldest_age_seconds"

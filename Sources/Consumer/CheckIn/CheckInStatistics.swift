@@ -21,6 +21,8 @@ public final class CheckInStatistics: Sendable {
         /// When the last batch was committed; nil before the first one.
         public var lastBatchAt: ContinuousClock.Instant?
 
+        public init() {}
+
         /// Every message the consumer has settled one way or another.
         public var handled: Int { logged + duplicates + deadLettered }
 

@@ -34,6 +34,8 @@ public final class OutboxRelay: Service, Sendable {
         public var failedDeliveries = 0
         public var isLeader = false
         public var lastError: String?
+
+        public init() {}
     }
 
     public let configuration: Configuration
