@@ -160,7 +160,12 @@ public final class OperationsSampler: Service, Sendable {
             }
             try ComponentHeartbeat.write(
                 components.map {
-                    ComponentHeartbeat(component: $0.name, instance: $0.instance, startedAt: startedAt, lastError: $0.lastError())
+                    ComponentHeartbeat(
+                        component: $0.name,
+                        instance: $0.instance,
+                        startedAt: startedAt,
+                        lastError: $0.lastError()
+                    )
                 },
                 on: db
             )

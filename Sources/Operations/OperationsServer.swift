@@ -36,7 +36,9 @@ public final class OperationsServer: Service, Sendable {
         while true {
             if let port = port.withLock({ $0 }) { return port }
             guard ContinuousClock.now < deadline else {
-                throw OperationsServerError(description: "the metrics and health server did not listen on \(address) within \(timeout)")
+                throw OperationsServerError(
+                    description: "the metrics and health server did not listen on \(address) within \(timeout)"
+                )
             }
             try await Task.sleep(for: .milliseconds(10))
         }
@@ -60,7 +62,8 @@ public final class OperationsServer: Service, Sendable {
         }
         router.get("/health/ready") { _, _ in
             let report = self.readiness()
-            let body = (try? Self.encoder.encode(report)).map { String(decoding: $0, as: UTF8.self) } ?? #"{"ready":false}"#
+            let body =
+                (try? Self.encoder.encode(report)).map { String(decoding: $0, as: UTF8.self) } ?? #"{"ready":false}"#
             return Self.json(report.ready ? .ok : .serviceUnavailable, body)
         }
         var quiet = logger
@@ -80,7 +83,11 @@ public final class OperationsServer: Service, Sendable {
         } catch {
             // Nothing listens: the address is wrong for this host (or taken). Say which setting.
             if port.withLock({ $0 }) == nil {
-                throw OperationsServerError(description: "cannot serve metrics and health on \(address) (ATTENDANCE_HTTP_ADDR / --http-addr): \(error)", isConfiguration: true)
+                throw OperationsServerError(
+                    description:
+                        "cannot serve metrics and health on \(address) (ATTENDANCE_HTTP_ADDR / --http-addr): \(error)",
+                    isConfiguration: true
+                )
             }
             throw error
         }
@@ -93,7 +100,11 @@ public final class OperationsServer: Service, Sendable {
     }()
 
     private static func json(_ status: HTTPResponse.Status, _ text: String) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        Response(
+            status: status,
+            headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: text))
+        )
     }
 }
 

@@ -1,7 +1,7 @@
 import Consumer
 import Logging
-import Prometheus
 import Projections
+import Prometheus
 
 /// What a service process adds to its service group for operators: the HTTP server (metrics, health) and the sampler
 /// behind the gauges, readiness and heartbeats, wired to the components this process runs.
@@ -35,14 +35,18 @@ public struct OperationsSurface: Sendable {
             )
         }
         if let relay {
-            components.append(.init(name: "relay", instance: OperationsSampler.Component.instanceName()) {
-                relay.statistics.lastError
-            })
+            components.append(
+                .init(name: "relay", instance: OperationsSampler.Component.instanceName()) {
+                    relay.statistics.lastError
+                }
+            )
         }
         if let settler {
-            components.append(.init(name: "settler", instance: OperationsSampler.Component.instanceName()) {
-                settler.statistics.snapshot.lastError
-            })
+            components.append(
+                .init(name: "settler", instance: OperationsSampler.Component.instanceName()) {
+                    settler.statistics.snapshot.lastError
+                }
+            )
         }
         let sampler = OperationsSampler(configuration: configuration, components: components, logger: logger)
         let startedAt = ContinuousClock.now

@@ -70,7 +70,9 @@ public struct PartitionBacklog: Sendable, Hashable, Codable {
     }
 
     /// The stored next offsets of `groupID` on `topic`, by partition.
-    public static func storedOffsets(groupID: String, topic: String, on connection: PostgresConnection) throws -> [Int32: Int64] {
+    public static func storedOffsets(groupID: String, topic: String, on connection: PostgresConnection) throws
+        -> [Int32: Int64]
+    {
         let rows = try connection.execute(
             "SELECT partition, next_offset FROM consumer_offset WHERE group_id = $1 AND topic = $2",
             [groupID, topic]

@@ -102,9 +102,15 @@ public struct ReadinessRules: Sendable {
         return ReadinessReport(checks: checks)
     }
 
-    private func connection(_ name: String, _ probe: SamplerObservation.Probe, now: ContinuousClock.Instant) -> ReadinessReport.Check {
+    private func connection(_ name: String, _ probe: SamplerObservation.Probe, now: ContinuousClock.Instant)
+        -> ReadinessReport.Check
+    {
         guard let at = probe.lastSuccessAt else {
-            return .init(name: name, ok: false, detail: probe.lastError.map { "unreachable: \($0)" } ?? "not checked yet")
+            return .init(
+                name: name,
+                ok: false,
+                detail: probe.lastError.map { "unreachable: \($0)" } ?? "not checked yet"
+            )
         }
         let age = at.duration(to: now)
         if let error = probe.lastError, probe.lastFailureAt.map({ $0 > at }) ?? false {
@@ -128,7 +134,11 @@ public struct SamplerObservation: Sendable {
         public var lastFailureAt: ContinuousClock.Instant?
         public var lastError: String?
 
-        public init(lastSuccessAt: ContinuousClock.Instant? = nil, lastFailureAt: ContinuousClock.Instant? = nil, lastError: String? = nil) {
+        public init(
+            lastSuccessAt: ContinuousClock.Instant? = nil,
+            lastFailureAt: ContinuousClock.Instant? = nil,
+            lastError: String? = nil
+        ) {
             self.lastSuccessAt = lastSuccessAt
             self.lastFailureAt = lastFailureAt
             self.lastError = lastError

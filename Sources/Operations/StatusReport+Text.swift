@@ -4,17 +4,22 @@ extension StatusReport {
     /// The operator's screen. Stale components (no heartbeat for a minute) are marked.
     public func text(now: Date = Date()) -> String {
         var lines: [String] = []
-        lines.append("attendance status  schema \(schema)  group \(groupID)  at \(ISO8601DateFormatter().string(from: generatedAt))")
+        lines.append(
+            "attendance status  schema \(schema)  group \(groupID)  at \(ISO8601DateFormatter().string(from: generatedAt))"
+        )
         lines.append("")
         let topic = partitions.first?.topic ?? "attendance.check-in-requests.v1"
-        lines.append("check-ins  \(topic)  lag \(totalLag)  oldest unprocessed \(Self.age(oldestUnprocessedAgeSeconds))")
+        lines.append(
+            "check-ins  \(topic)  lag \(totalLag)  oldest unprocessed \(Self.age(oldestUnprocessedAgeSeconds))"
+        )
         lines.append("  " + Self.columns(["partition", "stored", "high", "lag", "oldest"]))
         for p in partitions {
             lines.append(
-                "  " + Self.columns([
-                    "\(p.partition)", p.storedOffset.map(String.init) ?? "-", "\(p.highWatermark)", "\(p.lag)",
-                    Self.age(p.oldestAgeSeconds),
-                ])
+                "  "
+                    + Self.columns([
+                        "\(p.partition)", p.storedOffset.map(String.init) ?? "-", "\(p.highWatermark)", "\(p.lag)",
+                        Self.age(p.oldestAgeSeconds),
+                    ])
             )
         }
         lines.append("")
@@ -29,15 +34,20 @@ extension StatusReport {
         )
         lines.append("")
         if components.isEmpty {
-            lines.append("components none reported in the last day (component_heartbeat is written by running services)")
+            lines.append(
+                "components none reported in the last day (component_heartbeat is written by running services)"
+            )
         } else {
             lines.append("components")
             for c in components {
                 let silent = now.timeIntervalSince(c.heartbeatAt)
-                let state = silent > 60 ? "STALE, last heartbeat \(Self.age(silent)) ago" : "up, heartbeat \(Self.age(silent)) ago"
+                let state =
+                    silent > 60
+                    ? "STALE, last heartbeat \(Self.age(silent)) ago" : "up, heartbeat \(Self.age(silent)) ago"
                 var line = "  " + Self.columns([c.component, c.instance], width: 28) + state
                 if let error = c.lastError.map({ $0.count > 240 ? $0.prefix(240) + "…" : Substring($0) }) {
-                    line += "\n    last error \(c.lastErrorAt.map { Self.age(now.timeIntervalSince($0)) + " ago" } ?? ""): \(error)"
+                    line +=
+                        "\n    last error \(c.lastErrorAt.map { Self.age(now.timeIntervalSince($0)) + " ago" } ?? ""): \(error)"
                 } else {
                     line += "  no error"
                 }

@@ -52,7 +52,11 @@ public struct StatusReport: Sendable, Codable {
         var rewards = RewardStateCounts()
         var components: [ComponentHeartbeat] = []
         do {
-            let db = try PostgresConnection.connect(databaseURL, applicationName: "attendance-status", searchPath: schema)
+            let db = try PostgresConnection.connect(
+                databaseURL,
+                applicationName: "attendance-status",
+                searchPath: schema
+            )
             defer { db.close() }
             stored = try PartitionBacklog.storedOffsets(groupID: groupID, topic: topics.checkInRequests, on: db)
             outbox = try OutboxBacklog.load(on: db)

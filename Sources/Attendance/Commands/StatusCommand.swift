@@ -6,7 +6,8 @@ import Operations
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "One screen for an operator: lag per partition, outbox backlog, rewards by state, DLQ counts, last errors.",
+        abstract:
+            "One screen for an operator: lag per partition, outbox backlog, rewards by state, DLQ counts, last errors.",
         discussion: """
             Reads the stored offsets, the outbox, the reward log and the component heartbeats from Postgres, and the \
             watermarks and oldest unprocessed messages from Kafka. Exit 0 when both answered; 1 (naming which) when \

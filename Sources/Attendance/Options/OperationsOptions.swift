@@ -8,15 +8,22 @@ import ServiceLifecycle
 
 /// Where a service process serves metrics and health (`consume`, `relay`, `settle`, `run`).
 struct OperationsOptions: ParsableArguments {
-    @Option(name: .customLong("http-addr"), help: "host:port serving /metrics, /health/live and /health/ready (env ATTENDANCE_HTTP_ADDR, default 127.0.0.1:9464; port 0 picks a free one).")
+    @Option(
+        name: .customLong("http-addr"),
+        help:
+            "host:port serving /metrics, /health/live and /health/ready (env ATTENDANCE_HTTP_ADDR, default 127.0.0.1:9464; port 0 picks a free one)."
+    )
     var httpAddress: String?
 
     func resolvedAddress() throws -> HTTPAddress {
-        guard let text = httpAddress ?? ProcessInfo.processInfo.environment["ATTENDANCE_HTTP_ADDR"], !text.isEmpty else {
+        guard let text = httpAddress ?? ProcessInfo.processInfo.environment["ATTENDANCE_HTTP_ADDR"], !text.isEmpty
+        else {
             return .default
         }
         guard let address = HTTPAddress(parsing: text) else {
-            throw ConfigurationError("--http-addr / ATTENDANCE_HTTP_ADDR \"\(text)\" must be host:port (port 0...65535)")
+            throw ConfigurationError(
+                "--http-addr / ATTENDANCE_HTTP_ADDR \"\(text)\" must be host:port (port 0...65535)"
+            )
         }
         return address
     }
@@ -39,6 +46,10 @@ struct OperationsOptions: ParsableArguments {
 
 extension OperationsSampler.Configuration {
     init(_ options: ConnectionOptions, brokers: String, databaseURL: String) throws {
-        self.init(databaseURL: databaseURL, schema: try options.resolvedSchema(), kafka: options.kafkaConfiguration(brokers: brokers))
+        self.init(
+            databaseURL: databaseURL,
+            schema: try options.resolvedSchema(),
+            kafka: options.kafkaConfiguration(brokers: brokers)
+        )
     }
 }

@@ -55,7 +55,9 @@ public final class KafkaTopicProbe: @unchecked Sendable {
 
     /// The Kafka timestamp (milliseconds since the epoch) of the first message at or after each offset. Partitions
     /// whose message did not arrive within `timeout`, or has no timestamp, are left out.
-    public func timestamps(at offsets: [TopicPartition: Int64], timeout: Duration) throws(KafkaError) -> [TopicPartition: Int64] {
+    public func timestamps(at offsets: [TopicPartition: Int64], timeout: Duration) throws(KafkaError)
+        -> [TopicPartition: Int64]
+    {
         guard !offsets.isEmpty else { return [:] }
         let list = RDKafkaTopicPartitionList(capacity: offsets.count)
         for (partition, offset) in offsets { list.add(partition, offset: offset) }
@@ -67,7 +69,11 @@ public final class KafkaTopicProbe: @unchecked Sendable {
         while answered.count < offsets.count {
             let remaining = deadline - ContinuousClock.now
             guard remaining > .zero else { break }
-            guard let pointer = rd_kafka_consumer_poll(client.handle, min(remaining, .milliseconds(100)).clampedMilliseconds)
+            guard
+                let pointer = rd_kafka_consumer_poll(
+                    client.handle,
+                    min(remaining, .milliseconds(100)).clampedMilliseconds
+                )
             else { continue }
             defer { rd_kafka_message_destroy(pointer) }
             guard pointer.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR else { continue }

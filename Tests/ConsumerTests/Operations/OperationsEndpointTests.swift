@@ -40,15 +40,26 @@ extension PipelineTests {
                         requestedAt: "2026-03-01T09:00:00+09:00"
                     )
                 }
-                let again = CheckInFixture(eventID: 91, memberID: 5_000, requestID: "ops-again", requestedAt: "2026-03-01T10:00:00+09:00")
+                let again = CheckInFixture(
+                    eventID: 91,
+                    memberID: 5_000,
+                    requestID: "ops-again",
+                    requestedAt: "2026-03-01T10:00:00+09:00"
+                )
                 let duplicate = requests[1]
-                let malformed = OutgoingMessage(topic: pipeline.topics.checkInRequests, key: "91:1".bytes, value: "{not json".bytes)
+                let malformed = OutgoingMessage(
+                    topic: pipeline.topics.checkInRequests,
+                    key: "91:1".bytes,
+                    value: "{not json".bytes
+                )
 
                 try await withServices([consumer, relay, surface.sampler, surface.server]) {
                     let base = "http://127.0.0.1:\(try await surface.server.listeningPort())"
                     let before = Scrape(try await HTTPAnswer.get(base + "/metrics").body)
                     try await pipeline.blocking {
-                        _ = try pipeline.produce(requests.map { $0.message() } + [again.message(), duplicate.message(), malformed])
+                        _ = try pipeline.produce(
+                            requests.map { $0.message() } + [again.message(), duplicate.message(), malformed]
+                        )
                         try pipeline.waitForLogRows(21, consumers: [consumer])
                         try pipeline.waitUntil("the relay emptied the outbox") { try pipeline.count("outbox") == 0 }
                     }
@@ -59,9 +70,12 @@ extension PipelineTests {
                         try await Task.sleep(for: .milliseconds(200))
                         after = Scrape(try await HTTPAnswer.get(base + "/metrics").body)
                     } while ContinuousClock.now < deadline
-                        && ((after.value("attendance_dlq_messages", ["topic": pipeline.topics.checkInRequestsDLQ]) ?? 0) < 1
+                        && ((after.value("attendance_dlq_messages", ["topic": pipeline.topics.checkInRequestsDLQ]) ?? 0)
+                            < 1
                             || (after.value("attendance_outbox_backlog_messages") ?? 1) > 0
-                            || (0..<12).contains { (after.value("attendance_consumer_lag_messages", ["partition": "\($0)"]) ?? 1) > 0 })
+                            || (0..<12).contains {
+                                (after.value("attendance_consumer_lag_messages", ["partition": "\($0)"]) ?? 1) > 0
+                            })
 
                     let scrape = try await HTTPAnswer.get(base + "/metrics")
                     #expect(scrape.status == 200)
@@ -87,9 +101,16 @@ extension PipelineTests {
                     ]
                     for (name, type, labels) in expected {
                         #expect(after.types[name] == type, "\(name)")
-                        #expect(after.labelNames(name == "attendance_checkin_batch_size_messages" ? name + "_bucket" : name).isSuperset(of: labels.subtracting(["le"])), "\(name)")
+                        #expect(
+                            after.labelNames(name == "attendance_checkin_batch_size_messages" ? name + "_bucket" : name)
+                                .isSuperset(of: labels.subtracting(["le"])),
+                            "\(name)"
+                        )
                     }
-                    for name in ["attendance_checkin_batch_size_messages", "attendance_checkin_batch_duration_seconds", "attendance_checkin_end_to_end_latency_seconds"] {
+                    for name in [
+                        "attendance_checkin_batch_size_messages", "attendance_checkin_batch_duration_seconds",
+                        "attendance_checkin_end_to_end_latency_seconds",
+                    ] {
                         #expect(after.labelNames(name + "_bucket").contains("le"), "\(name)")
                     }
 
@@ -97,8 +118,15 @@ extension PipelineTests {
                     func delta(_ name: String, _ labels: [String: String] = [:]) -> Double {
                         (after.value(name, labels) ?? 0) - (before.value(name, labels) ?? 0)
                     }
-                    #expect(delta("attendance_checkin_requests_total", ["outcome": "check_in", "fail_reason": "none"]) >= 20)
-                    #expect(delta("attendance_checkin_requests_total", ["outcome": "fail", "fail_reason": "ALREADY_CHECKED_IN"]) >= 1)
+                    #expect(
+                        delta("attendance_checkin_requests_total", ["outcome": "check_in", "fail_reason": "none"]) >= 20
+                    )
+                    #expect(
+                        delta(
+                            "attendance_checkin_requests_total",
+                            ["outcome": "fail", "fail_reason": "ALREADY_CHECKED_IN"]
+                        ) >= 1
+                    )
                     #expect(delta("attendance_checkin_requests_total", ["outcome": "duplicate"]) >= 1)
                     #expect(delta("attendance_checkin_requests_total", ["outcome": "dead_lettered"]) >= 1)
                     #expect(delta("attendance_checkin_batch_size_messages_count") >= 1)
@@ -132,7 +160,9 @@ extension PipelineTests {
             }
         }
 
-        @Test func readinessIsNotReadyWithReasonsUntilThePartitionsAreAssigned_andWhenPostgresIsUnreachable() async throws {
+        @Test func readinessIsNotReadyWithReasonsUntilThePartitionsAreAssigned_andWhenPostgresIsUnreachable()
+            async throws
+        {
             try await Pipeline.with { pipeline in
                 let consumer = pipeline.checkInConsumer(group: "ops-ready")
                 var sampler = OperationsSampler.Configuration(
@@ -173,7 +203,9 @@ extension PipelineTests {
                 try await withServices([unreachable.sampler, unreachable.server]) {
                     let base = "http://127.0.0.1:\(try await unreachable.server.listeningPort())"
                     let answer = try await Self.waitForReadiness(base, status: 503) { Self.failed($0) == ["postgres"] }
-                    let detail = (answer.json["checks"] as? [[String: Any]])?.first { $0["name"] as? String == "postgres" }?["detail"]
+                    let detail = (answer.json["checks"] as? [[String: Any]])?.first {
+                        $0["name"] as? String == "postgres"
+                    }?["detail"]
                     #expect((detail as? String)?.contains("unreachable") == true, "\(answer.body)")
                     #expect(!answer.body.contains("nobody"), "no connection string in the health body")
                 }
@@ -181,7 +213,9 @@ extension PipelineTests {
         }
 
         static func failed(_ answer: HTTPAnswer) -> [String] {
-            (answer.json["checks"] as? [[String: Any]] ?? []).filter { $0["ok"] as? Bool == false }.compactMap { $0["name"] as? String }
+            (answer.json["checks"] as? [[String: Any]] ?? []).filter { $0["ok"] as? Bool == false }.compactMap {
+                $0["name"] as? String
+            }
         }
 
         static func waitForReadiness(
@@ -198,7 +232,10 @@ extension PipelineTests {
                 last = answer
                 try await Task.sleep(for: .milliseconds(100))
             }
-            throw PipelineTestError(description: "readiness never became \(status) as expected; last: \(last?.status ?? 0) \(last?.body ?? "")")
+            throw PipelineTestError(
+                description:
+                    "readiness never became \(status) as expected; last: \(last?.status ?? 0) \(last?.body ?? "")"
+            )
         }
     }
 }

@@ -45,12 +45,18 @@ struct ReadinessRulesTests {
         let down = rules.evaluate(.init(postgres: postgres, kafka: answered(at: start)), now: start + .seconds(2))
         #expect(failing("postgres", in: down)?.contains("connection refused") == true)
 
-        let stale = rules.evaluate(.init(postgres: answered(at: start), kafka: answered(at: start)), now: start + .seconds(31))
+        let stale = rules.evaluate(
+            .init(postgres: answered(at: start), kafka: answered(at: start)),
+            now: start + .seconds(31)
+        )
         #expect(failing("kafka", in: stale) == "no answer for 31 s")
     }
 
     @Test func lagWithoutACommittedBatchForTooLongIsStuck_andRecovers() {
-        var inputs = ReadinessRules.Inputs(postgres: answered(at: start + .seconds(90)), kafka: answered(at: start + .seconds(90)))
+        var inputs = ReadinessRules.Inputs(
+            postgres: answered(at: start + .seconds(90)),
+            kafka: answered(at: start + .seconds(90))
+        )
         inputs.consumers = [consumer(assigned: 12, lag: 500, lastBatchAt: start)]
         let stuck = rules.evaluate(inputs, now: start + .seconds(91))
         #expect(failing("consumer_progress", in: stuck)?.hasPrefix("lag 500 but no batch committed for 91 s") == true)
@@ -65,7 +71,9 @@ struct ReadinessRulesTests {
     @Test func aConsumerWithoutPartitionsIsNotReady() {
         var inputs = ReadinessRules.Inputs(postgres: answered(at: start), kafka: answered(at: start))
         inputs.consumers = [consumer(assigned: 0, lag: 0, lastBatchAt: nil)]
-        #expect(failing("partitions", in: rules.evaluate(inputs, now: start)) == "no partitions assigned to this process")
+        #expect(
+            failing("partitions", in: rules.evaluate(inputs, now: start)) == "no partitions assigned to this process"
+        )
     }
 
     @Test func aPublishingRelayWithAnOldOutboxRowIsStuck_aStandbyIsNot() {

@@ -20,7 +20,11 @@ extension PipelineTests {
                 faults.refusedMembers = [3]
                 try await withFakeRewardAPI(faults) { _, url in
                     let settler = pipeline.rewardSettler(api: url, group: "ops-rewards")
-                    var sampler = OperationsSampler.Configuration(databaseURL: pipeline.databaseURL, schema: pipeline.schema, kafka: pipeline.kafka)
+                    var sampler = OperationsSampler.Configuration(
+                        databaseURL: pipeline.databaseURL,
+                        schema: pipeline.schema,
+                        kafka: pipeline.kafka
+                    )
                     sampler.interval = .milliseconds(200)
                     let surface = OperationsSurface(
                         address: HTTPAddress(host: "127.0.0.1", port: 0),
@@ -39,7 +43,8 @@ extension PipelineTests {
                             repeat {
                                 try await Task.sleep(for: .milliseconds(200))
                                 after = Scrape(try await HTTPAnswer.get(base + "/metrics").body)
-                            } while ContinuousClock.now < deadline && after.value("attendance_rewards", ["state": "failed"]) != 2
+                            } while ContinuousClock.now < deadline
+                                && after.value("attendance_rewards", ["state": "failed"]) != 2
 
                             #expect(after.types["attendance_reward_api_request_duration_seconds"] == "histogram")
                             #expect(after.types["attendance_reward_api_errors_total"] == "counter")
@@ -51,10 +56,23 @@ extension PipelineTests {
                             func delta(_ name: String, _ labels: [String: String]) -> Double {
                                 (after.value(name, labels) ?? 0) - (before.value(name, labels) ?? 0)
                             }
-                            #expect(delta("attendance_reward_api_request_duration_seconds_count", ["api": "points"]) >= Double(rewards))
-                            #expect(delta("attendance_reward_api_request_duration_seconds_bucket", ["api": "points", "le": "+Inf"]) >= Double(rewards))
-                            #expect(delta("attendance_reward_api_errors_total", ["api": "points", "kind": "rejected"]) >= 2)
-                            #expect(delta("attendance_reward_settlements_total", ["outcome": "succeeded"]) >= Double(rewards - 2))
+                            #expect(
+                                delta("attendance_reward_api_request_duration_seconds_count", ["api": "points"])
+                                    >= Double(rewards)
+                            )
+                            #expect(
+                                delta(
+                                    "attendance_reward_api_request_duration_seconds_bucket",
+                                    ["api": "points", "le": "+Inf"]
+                                ) >= Double(rewards)
+                            )
+                            #expect(
+                                delta("attendance_reward_api_errors_total", ["api": "points", "kind": "rejected"]) >= 2
+                            )
+                            #expect(
+                                delta("attendance_reward_settlements_total", ["outcome": "succeeded"])
+                                    >= Double(rewards - 2)
+                            )
                             #expect(delta("attendance_reward_settlements_total", ["outcome": "failed"]) >= 2)
                             #expect(after.value("attendance_reward_api_circuit_state", ["api": "points"]) == 0)
                             #expect(after.value("attendance_rewards", ["state": "succeeded"]) == Double(rewards - 2))

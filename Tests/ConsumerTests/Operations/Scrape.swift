@@ -60,7 +60,8 @@ struct Scrape: Sendable {
         var names: Set<String> = []
         for series in samples.keys where Self.name(of: series) == name {
             guard let open = series.firstIndex(of: "{") else { continue }
-            for pair in series[series.index(after: open)..<series.index(before: series.endIndex)].split(separator: ",") {
+            for pair in series[series.index(after: open)..<series.index(before: series.endIndex)].split(separator: ",")
+            {
                 if let equals = pair.firstIndex(of: "=") { names.insert(String(pair[..<equals])) }
             }
         }

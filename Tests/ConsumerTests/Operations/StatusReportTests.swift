@@ -12,10 +12,19 @@ extension PipelineTests {
                 try await pipeline.blocking { try pipeline.applyEvent(EventFixture(id: 92).json) }
                 let topic = pipeline.topics.checkInRequests
                 let requests = (0..<6).map {
-                    CheckInFixture(eventID: 92, memberID: Int64(7_000 + $0), requestID: "st-\($0)", requestedAt: "2026-03-01T09:00:00+09:00")
+                    CheckInFixture(
+                        eventID: 92,
+                        memberID: Int64(7_000 + $0),
+                        requestID: "st-\($0)",
+                        requestedAt: "2026-03-01T09:00:00+09:00"
+                    )
                 }
                 let produced = try await pipeline.blocking {
-                    try pipeline.produce(requests.map { $0.message() } + [OutgoingMessage(topic: topic, key: "92:1".bytes, value: "nope".bytes)])
+                    try pipeline.produce(
+                        requests.map { $0.message() } + [
+                            OutgoingMessage(topic: topic, key: "92:1".bytes, value: "nope".bytes)
+                        ]
+                    )
                 }
                 let collect = { @Sendable () throws -> StatusReport in
                     try StatusReport.collect(
@@ -34,7 +43,11 @@ extension PipelineTests {
                 #expect(waiting.partitions.allSatisfy { $0.storedOffset == nil })
 
                 let consumer = pipeline.checkInConsumer(group: "ops-status")
-                var sampler = OperationsSampler.Configuration(databaseURL: pipeline.databaseURL, schema: pipeline.schema, kafka: pipeline.kafka)
+                var sampler = OperationsSampler.Configuration(
+                    databaseURL: pipeline.databaseURL,
+                    schema: pipeline.schema,
+                    kafka: pipeline.kafka
+                )
                 sampler.interval = .milliseconds(200)
                 let surface = OperationsSurface(
                     address: HTTPAddress(host: "127.0.0.1", port: 0),
@@ -64,7 +77,11 @@ extension PipelineTests {
                 }
                 #expect(report.outbox.messages > 0)  // no relay ran: the reward commands and facts wait
                 #expect(report.rewards.pending == 6)
-                #expect(report.deadLetters.map(\.topic) == [pipeline.topics.checkInRequestsDLQ, pipeline.topics.rewardCommandsDLQ])
+                #expect(
+                    report.deadLetters.map(\.topic) == [
+                        pipeline.topics.checkInRequestsDLQ, pipeline.topics.rewardCommandsDLQ,
+                    ]
+                )
                 #expect(report.deadLetters.map(\.messages) == [0, 0])  // the DLQ copy is in the outbox, unpublished
                 #expect(report.components.map(\.component) == ["consumer"])
 
