@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
         // C libraries from the system (Debian: librdkafka-dev, libpq-dev). Only the thin wrappers
@@ -49,6 +51,20 @@ let package = Package(
                 "Domain", "Projections", "CRdKafka",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // What an operator sees: Prometheus metrics and health over HTTP, the samplers behind them, `status`.
+        .target(
+            name: "Operations",
+            dependencies: [
+                "Domain", "Projections", "Consumer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
@@ -67,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "Attendance",
             dependencies: [
-                "Domain", "Projections", "Consumer", "FakeRewardAPI",
+                "Domain", "Projections", "Consumer", "FakeRewardAPI", "Operations",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -78,7 +94,10 @@ let package = Package(
         .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "Domain"], swiftSettings: strict),
         .testTarget(
             name: "ConsumerTests",
-            dependencies: ["Consumer", "Projections", "Domain", "FakeRewardAPI"],
+            dependencies: [
+                "Consumer", "Projections", "Domain", "FakeRewardAPI", "Operations",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             swiftSettings: strict
         ),
     ]

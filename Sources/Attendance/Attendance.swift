@@ -13,7 +13,7 @@ struct Attendance: AsyncParsableCommand {
         subcommands: [
             MigrateCommand.self, TopicsCommand.self, EventsCommand.self, ConsumeCommand.self, RelayCommand.self,
             RunCommand.self, ReplayCommand.self, SettleCommand.self, RewardsCommand.self, FakeRewardAPICommand.self,
-            BenchCommand.self, MockClusterCommand.self, FaultSuiteCommand.self,
+            BenchCommand.self, MockClusterCommand.self, FaultSuiteCommand.self, StatusCommand.self,
         ]
     )
 

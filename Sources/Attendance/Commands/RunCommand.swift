@@ -4,6 +4,7 @@ import Domain
 import FakeRewardAPI
 import Foundation
 import Logging
+import Operations
 import Projections
 import ServiceLifecycle
 
@@ -22,6 +23,7 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var options: ConnectionOptions
     @OptionGroup var service: ServiceOptions
     @OptionGroup var rewards: RewardOptions
+    @OptionGroup var operations: OperationsOptions
 
     static let embeddedSchema = "attendance_demo"
 
@@ -37,6 +39,7 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let databaseURL = try options.requireDatabaseURL()
         let logger = try service.logger(label: "attendance.run", options: options)
+        let (address, registry) = try operations.bootstrap()
         let isEmbedded = embedded || options.resolvedBrokers() == nil
         var options = options
         if isEmbedded {
@@ -135,10 +138,21 @@ struct RunCommand: AsyncParsableCommand {
                 services.append(rewardSettler)
             }
             services.append(LiveSummary(consumers: consumers, relay: relay, generator: generator, settler: settler))
+            let surface = OperationsSurface(
+                address: address,
+                registry: registry,
+                sampler: try .init(options, brokers: brokers, databaseURL: databaseURL),
+                consumers: consumers,
+                relay: relay,
+                settler: settler,
+                logger: logger
+            )
+            services.append(contentsOf: [surface.sampler, surface.server] as [any Service])
+            say("metrics and health at http://\(address)/metrics, /health/ready")
             let group = ServiceGroup(
                 configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             )
-            try await group.run()
+            try await OperationsOptions.run(group)
             tasks.cancelAll()
             try await tasks.waitForAll()
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Consumer
 import Logging
+import Operations
 import ServiceLifecycle
 
 struct SettleCommand: AsyncParsableCommand {
@@ -17,19 +18,32 @@ struct SettleCommand: AsyncParsableCommand {
     @OptionGroup var options: ConnectionOptions
     @OptionGroup var service: ServiceOptions
     @OptionGroup var rewards: RewardOptions
+    @OptionGroup var operations: OperationsOptions
 
     func run() async throws {
         let brokers = try options.requireBrokers()
         let databaseURL = try options.requireDatabaseURL()
         let urls = try rewards.requireURLs()
         let logger = try service.logger(label: "attendance.settle", options: options)
+        let (address, registry) = try operations.bootstrap()
         let settler = RewardSettler(
             configuration: try rewards.settlerConfiguration(options, brokers: brokers, databaseURL: databaseURL, urls: urls),
             logger: logger
         )
-        let group = ServiceGroup(
-            configuration: .init(services: [settler], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        let surface = OperationsSurface(
+            address: address,
+            registry: registry,
+            sampler: try .init(options, brokers: brokers, databaseURL: databaseURL),
+            settler: settler,
+            logger: logger
         )
-        try await group.run()
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [settler, surface.sampler, surface.server],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await OperationsOptions.run(group)
     }
 }

@@ -16,6 +16,12 @@ public final class CheckInStatistics: Sendable {
         public var retries = 0
         public var lag: [PartitionKey: Int64] = [:]
         public var lastError: String?
+        /// Partitions assigned to this consumer (refreshed about every second).
+        public var assignedPartitions = 0
+        /// When the last batch was committed; nil before the first one.
+        public var lastBatchAt: ContinuousClock.Instant?
+
+        public init() {}
 
         /// Every message the consumer has settled one way or another.
         public var handled: Int { logged + duplicates + deadLettered }
@@ -35,19 +41,25 @@ public final class CheckInStatistics: Sendable {
                 total.retries += snapshot.retries
                 total.lag.merge(snapshot.lag) { _, new in new }
                 total.lastError = snapshot.lastError ?? total.lastError
+                total.assignedPartitions += snapshot.assignedPartitions
+                total.lastBatchAt = [total.lastBatchAt, snapshot.lastBatchAt].compactMap { $0 }.max()
             }
             return total
         }
     }
 
     private let state = Mutex(Snapshot())
+    private let metrics = CheckInMetrics()
 
     public init() {}
 
     public var snapshot: Snapshot { state.withLock { $0 } }
 
-    func record(_ result: CheckInBatchResult) {
+    /// A committed batch of `messages`; `duration` is its transaction's time when measured.
+    func record(_ result: CheckInBatchResult, messages: Int, duration: Duration?, messageTimestamps: [Int64]) {
+        metrics.record(result, messages: messages, duration: duration, messageTimestamps: messageTimestamps)
         state.withLock { totals in
+            totals.lastBatchAt = .now
             totals.batches += 1
             totals.logged += result.logged
             totals.successes += result.successes
@@ -60,13 +72,17 @@ public final class CheckInStatistics: Sendable {
     }
 
     func recordRetry(_ error: any Error) {
+        metrics.recordRetry()
         state.withLock {
             $0.retries += 1
             $0.lastError = "\(error)"
         }
     }
 
-    func recordLag(_ lag: [PartitionKey: Int64]) {
-        state.withLock { $0.lag = lag }
+    func recordLag(_ lag: [PartitionKey: Int64], assignedPartitions: Int) {
+        state.withLock {
+            $0.lag = lag
+            $0.assignedPartitions = assignedPartitions
+        }
     }
 }

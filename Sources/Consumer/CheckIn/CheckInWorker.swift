@@ -69,7 +69,7 @@ final class CheckInWorker: KafkaRebalanceListener, @unchecked Sendable {
                 lastLagReport = clock.now
                 var lag: [PartitionKey: Int64] = [:]
                 for (partition, value) in consumer.lag() { lag[PartitionKey(partition)] = value }
-                statistics.recordLag(lag)
+                statistics.recordLag(lag, assignedPartitions: expected.count)
             }
         }
         logger.info("check-in consumer stopping: no batch in flight, leaving the group")
@@ -157,14 +157,21 @@ final class CheckInWorker: KafkaRebalanceListener, @unchecked Sendable {
 
     /// Writes one batch and does the bookkeeping of a committed batch.
     private func commit(_ batch: [KafkaMessage], projector: CheckInProjector, consumer: KafkaConsumer) throws {
+        let started = clock.now
         let result = try projector.process(batch.map(Self.envelope), expected: fence(for: batch))
-        committed(result, batch: batch, consumer: consumer)
+        committed(result, batch: batch, consumer: consumer, duration: clock.now - started)
     }
 
-    private func committed(_ result: CheckInBatchResult, batch: [KafkaMessage], consumer: KafkaConsumer) {
+    private func committed(
+        _ result: CheckInBatchResult,
+        batch: [KafkaMessage],
+        consumer: KafkaConsumer,
+        duration: Duration? = nil
+    ) {
         for (partition, next) in result.nextOffsets { expected.updateValue(next, forKey: partition) }
-        statistics.record(result)
-        onCommit?(result, batch.compactMap(\.timestampMilliseconds))
+        let timestamps = batch.compactMap(\.timestampMilliseconds)
+        statistics.record(result, messages: batch.count, duration: duration, messageTimestamps: timestamps)
+        onCommit?(result, timestamps)
         commitToKafka(result.nextOffsets, consumer: consumer, synchronously: false)
     }
 

@@ -34,12 +34,15 @@ public final class OutboxRelay: Service, Sendable {
         public var failedDeliveries = 0
         public var isLeader = false
         public var lastError: String?
+
+        public init() {}
     }
 
     public let configuration: Configuration
     private let logger: Logger
     private let stop = StopSignal()
     private let state = Mutex(Snapshot())
+    private let metrics = OutboxRelayMetrics()
 
     public init(configuration: Configuration, logger: Logger) {
         self.configuration = configuration
@@ -79,6 +82,7 @@ public final class OutboxRelay: Service, Sendable {
                 if !leader {
                     leader = try acquireLeadership(db)
                     state.withLock { $0.isLeader = leader }
+                    metrics.recordLeadership(leader)
                     if !leader {
                         stop.sleep(.seconds(1))
                         continue
@@ -103,6 +107,7 @@ public final class OutboxRelay: Service, Sendable {
                     }
                 }
                 try OutboxStore.remove(ids: delivered, on: db)
+                metrics.record(published: delivered.count, failed: messages.count - delivered.count)
                 state.withLock {
                     $0.published += delivered.count
                     $0.failedDeliveries += messages.count - delivered.count
@@ -122,6 +127,7 @@ public final class OutboxRelay: Service, Sendable {
                     $0.lastError = "\(error)"
                     $0.isLeader = false
                 }
+                metrics.recordLeadership(false)
                 logger.error("outbox relay failed, retrying", metadata: ["error": "\(error)"])
                 connection?.close()
                 connection = nil

@@ -16,6 +16,7 @@ public final class RewardCircuitBreakers: Sendable {
         for api in API.allCases { breakers[api] = CircuitBreaker(configuration: configuration) }
         self.breakers = Mutex(breakers)
         self.logger = logger
+        for api in API.allCases { RewardMetrics.recordCircuit(api, nil) }
     }
 
     public func acquire(_ api: API) -> CircuitBreaker.Decision {
@@ -35,6 +36,7 @@ public final class RewardCircuitBreakers: Sendable {
     }
 
     private func log(_ change: CircuitBreaker.Change, _ api: API) {
+        RewardMetrics.recordCircuit(api, change)
         switch change {
         case .opened: logger.warning("reward API circuit opened: calls paused", metadata: ["api": "\(api.rawValue)"])
         case .halfOpened: logger.info("reward API circuit half-open: probing", metadata: ["api": "\(api.rawValue)"])

@@ -11,6 +11,7 @@ final class RewardSettlementEngine: Sendable {
     private let breakers: RewardCircuitBreakers
     private let statistics: RewardSettlerStatistics
     private let logger: Logger
+    private let metrics = RewardMetrics()
 
     init(
         configuration: RewardSettler.Configuration,
@@ -41,7 +42,10 @@ final class RewardSettlementEngine: Sendable {
         let (claimed, refused) = try await lane.retrying("claim", stop: stop, statistics: statistics, logger: logger) {
             try RewardStore.claim(keys: keys, lease: lease, topics: topics, on: $0)
         }
-        if refused > 0 { statistics.update { $0.budgetRefused += refused } }
+        if refused > 0 {
+            statistics.update { $0.budgetRefused += refused }
+            metrics.recordRound(succeeded: 0, failed: 0, retried: 0, parked: 0, budgetRefused: refused)
+        }
         guard !claimed.isEmpty else { return }
 
         // The calls run on the shared pool, whatever executor the caller prefers (the intake runs on its Kafka
@@ -82,6 +86,13 @@ final class RewardSettlementEngine: Sendable {
             try RewardStore.release(toRelease, delay: delay, on: db)
             return try RewardStore.record(toRecord, topics: topics, on: db)
         }
+        metrics.recordRound(
+            succeeded: summary.succeeded,
+            failed: summary.failed,
+            retried: summary.retried,
+            parked: summary.parked,
+            budgetRefused: 0
+        )
         statistics.update {
             $0.attempts += attempts.count
             $0.circuitRejected += released.count
@@ -103,6 +114,7 @@ final class RewardSettlementEngine: Sendable {
         let start = clock.now
         let answer = try await client.pay(reward)
         let latency = clock.now - start
+        metrics.recordCall(api, latency: latency, result: answer.result)
         switch answer.result {
         case .paid, .rejected: breakers.record(api, success: true)
         case .retryable, .unknown: breakers.record(api, success: false)
