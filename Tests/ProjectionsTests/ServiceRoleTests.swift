@@ -66,6 +66,9 @@ struct ServiceRoleTests {
                 "INSERT INTO consumer_offset (group_id, topic, partition, next_offset) VALUES ('g', 't', 0, 1)"
             )
             try service.execute("UPDATE consumer_offset SET next_offset = 2")
+            try service.execute(
+                "INSERT INTO component_heartbeat (component, instance, started_at, heartbeat_at) VALUES ('c', 'i', now(), now())"
+            )
 
             // Refused: rewriting the append-only facts, configuration, and any DDL.
             let refused = [

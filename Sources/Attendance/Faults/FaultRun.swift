@@ -83,6 +83,8 @@ final class FaultRun: @unchecked Sendable {
             // A killed member holds its partitions until the session times out: keep that short, as one would
             // for a latency-sensitive group.
             "ATTENDANCE_KAFKA_SESSION_TIMEOUT_MS": "6000", "ATTENDANCE_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
+            // Several services on one host: each serves its metrics on a free port.
+            "ATTENDANCE_HTTP_ADDR": "127.0.0.1:0",
         ]
         func service(_ name: String, _ arguments: [String]) -> ServiceProcess {
             ServiceProcess(
