@@ -214,20 +214,11 @@ final class FaultRun: @unchecked Sendable {
                 return
             }
             for _ in 0..<count {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: "/bin/sh")
-                process.arguments = ["-c", command]
-                do {
-                    try process.run()
-                    guard ServiceProcess.waitForExit(process, timeout: 120) else {
-                        report.problems.append("postgres restart command did not finish in 120 s")
-                        return
-                    }
-                    if process.terminationStatus != 0 {
-                        report.problems.append("postgres restart command exited \(process.terminationStatus)")
-                    }
-                } catch {
-                    report.problems.append("postgres restart command failed: \(error)")
+                // libc system(), not Foundation's Process: the restarted postmaster daemonizes and keeps a descriptor
+                // Foundation watches for the child's exit, so Process never sees the command end.
+                let status = system("(\(command)) </dev/null >/dev/null 2>&1")
+                if status != 0 {
+                    report.problems.append("postgres restart command exited with status \(status)")
                 }
                 report.injected += 1
                 pause(3.0...5.0)
