@@ -12,31 +12,58 @@ public enum RewardCommandMessage {
         attendanceLogID: Int64,
         createdAt: Timestamp
     ) -> [UInt8] {
+        var ruleID: String?
+        if case .bonus(let id) = grant.kind { ruleID = id }
+        var reward: (type: String, pointAmount: Int64?, couponGroupID: String?)
+        switch grant.reward {
+        case .point(let amount): reward = ("POINT", amount, nil)
+        case .coupon(let groupID): reward = ("COUPON", nil, groupID)
+        case .none: reward = ("NONE", nil, nil)
+        }
+        return payload(
+            idempotencyKey: grant.idempotencyKey,
+            eventID: eventID,
+            memberID: memberID,
+            attendanceDate: date.description,
+            kind: grant.kind.name,
+            bonusRuleID: ruleID,
+            rewardType: reward.type,
+            pointAmount: reward.pointAmount,
+            couponGroupID: reward.couponGroupID,
+            attendanceLogID: attendanceLogID,
+            createdAt: createdAt
+        )
+    }
+
+    /// The one place the command's JSON is written: at check-in time from the grant, and again by settlement when
+    /// it re-publishes a parked command from the reward log.
+    public static func payload(
+        idempotencyKey: String,
+        eventID: Int64,
+        memberID: Int64,
+        attendanceDate: String,
+        kind: String,
+        bonusRuleID: String?,
+        rewardType: String,
+        pointAmount: Int64?,
+        couponGroupID: String?,
+        attendanceLogID: Int64,
+        createdAt: Timestamp
+    ) -> [UInt8] {
         var json = JSONText()
         json.beginObject()
         json.field("schema_version", schemaVersion)
-        json.field("idempotency_key", grant.idempotencyKey)
+        json.field("idempotency_key", idempotencyKey)
         json.field("event_id", eventID)
         json.field("member_id", memberID)
-        json.field("attendance_date", date.description)
-        json.field("kind", grant.kind.name)
-        if case .bonus(let ruleID) = grant.kind {
-            json.field("bonus_rule_id", ruleID)
-        } else {
-            json.field("bonus_rule_id", nil as String?)
-        }
+        json.field("attendance_date", attendanceDate)
+        json.field("kind", kind)
+        json.field("bonus_rule_id", bonusRuleID)
         json.key("reward")
         json.beginObject()
-        switch grant.reward {
-        case .point(let amount):
-            json.field("type", "POINT")
-            json.field("point_amount", amount)
-        case .coupon(let groupID):
-            json.field("type", "COUPON")
-            json.field("coupon_group_id", groupID)
-        case .none:
-            json.field("type", "NONE")
-        }
+        json.field("type", rewardType)
+        if let pointAmount { json.field("point_amount", pointAmount) }
+        if let couponGroupID { json.field("coupon_group_id", couponGroupID) }
         json.endObject()
         json.field("attendance_log_id", attendanceLogID)
         json.field("created_at", createdAt.description)

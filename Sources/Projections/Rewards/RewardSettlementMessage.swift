@@ -32,29 +32,24 @@ public enum RewardSettlementMessage {
 
     /// The reward command as it was published on `attendance.reward-commands.v1`, rebuilt from the reward log.
     public static func commandPayload(reward: ClaimedReward, attendanceLogID: Int64, createdAt: Timestamp) -> [UInt8] {
-        var json = JSONText()
-        json.beginObject()
-        json.field("schema_version", RewardCommandMessage.schemaVersion)
-        json.field("idempotency_key", reward.idempotencyKey)
-        json.field("event_id", reward.eventID)
-        json.field("member_id", reward.memberID)
-        json.field("attendance_date", reward.attendanceDate)
-        json.field("kind", reward.kind)
-        json.field("bonus_rule_id", reward.bonusRuleID)
-        json.key("reward")
-        json.beginObject()
+        var pointAmount: Int64?
+        var couponGroupID: String?
         switch reward.payout {
-        case .points(let amount):
-            json.field("type", "POINT")
-            json.field("point_amount", amount)
-        case .coupon(let groupID):
-            json.field("type", "COUPON")
-            json.field("coupon_group_id", groupID)
+        case .points(let amount): pointAmount = amount
+        case .coupon(let groupID): couponGroupID = groupID
         }
-        json.endObject()
-        json.field("attendance_log_id", attendanceLogID)
-        json.field("created_at", createdAt.description)
-        json.endObject()
-        return json.utf8
+        return RewardCommandMessage.payload(
+            idempotencyKey: reward.idempotencyKey,
+            eventID: reward.eventID,
+            memberID: reward.memberID,
+            attendanceDate: reward.attendanceDate,
+            kind: reward.kind,
+            bonusRuleID: reward.bonusRuleID,
+            rewardType: reward.rewardType,
+            pointAmount: pointAmount,
+            couponGroupID: couponGroupID,
+            attendanceLogID: attendanceLogID,
+            createdAt: createdAt
+        )
     }
 }
