@@ -28,12 +28,15 @@ public enum RewardStore {
     ) throws -> (claimed: [ClaimedReward], refused: Int) {
         guard !keys.isEmpty else { return ([], 0) }
         return try connection.transaction { connection in
+            // Due is written with coalesce so that only the key's unique index can serve this query: with
+            // `next_attempt_at IS NULL OR …` the planner may scan the scheduler's partial indexes (every pending
+            // reward) when its statistics think they are small, which they are except during a backlog.
             let rows = try connection.execute(
                 """
                 WITH candidate AS (
                     SELECT id FROM event_attendance_reward_log
                     WHERE idempotency_key = ANY($1::text[]) AND status = 'PENDING'
-                      AND (next_attempt_at IS NULL OR next_attempt_at <= now())
+                      AND coalesce(next_attempt_at, '-infinity') <= now()
                     ORDER BY id
                     FOR UPDATE SKIP LOCKED
                 )
