@@ -1,14 +1,21 @@
 import Foundation
 import Logging
 import Projections
+import Synchronization
 
-/// The Kafka side of the settler: reads reward commands in batches and gives each its first attempt. Commands of
-/// one member (one Kafka key) go in order: the n-th command of a key in a batch is settled in round n. The
-/// offsets are committed once the batch is durably recorded; a redelivered command finds its reward settled or
-/// leased and changes nothing.
+/// The Kafka side of the settler: gives each reward command its first attempt, in three loops that overlap so the
+/// API calls never wait for the database or for Kafka:
 ///
-/// The Kafka consumer lives on its own thread (the task prefers that executor); the HTTP fan-out runs on the
-/// shared pool and the SQL on the lane's thread.
+/// - the **poller** (on its own thread, which the Kafka consumer needs) reads commands ahead into a
+///   ``RewardIntakeQueue`` while fewer than `readAhead` are unfinished (else it pauses its partitions and keeps
+///   polling for rebalances), and commits each partition's offset up to its first unfinished command;
+/// - the **dispatcher** claims ready commands (the oldest waiting one of each member whose previous command has its
+///   answer) in batches, one claim transaction at a time, and keeps up to `maxInFlight` calls running;
+/// - the **recorder** writes every finished call's attempt and transition in one transaction per batch of
+///   answers (whatever arrived while the previous one committed).
+///
+/// One member's commands are therefore attempted in order, members concurrently, and a redelivered command finds
+/// its reward settled or leased and changes nothing.
 struct RewardCommandIntake: Sendable {
     let configuration: RewardSettler.Configuration
     let engine: RewardSettlementEngine
@@ -16,87 +23,255 @@ struct RewardCommandIntake: Sendable {
     let stop: StopSignal
     let logger: Logger
 
-    func run() async throws {
-        let kafkaThread = ThreadExecutor(name: "reward-intake")
-        defer { kafkaThread.shutdown() }
-        let lane = RewardDatabaseLane(
-            name: "reward-intake-db",
-            databaseURL: configuration.databaseURL,
-            schema: configuration.schema
-        )
-        defer { lane.shutdown() }
-        try await withTaskExecutorPreference(kafkaThread) {
-            let consumer = try KafkaConsumer(
-                configuration: configuration.kafka,
-                groupID: configuration.groupID,
-                rebalanceListener: nil,
-                logger: logger
-            )
-            defer { consumer.close() }
-            try consumer.subscribe([configuration.topics.rewardCommands])
-            logger.info("reward settler consuming", metadata: ["group": "\(configuration.groupID)"])
-            while !stop.isStopped, !Task.isCancelled {
-                let messages = try consumer.pollBatch(
-                    maxMessages: configuration.batchSize,
-                    maxWait: configuration.batchWait
-                )
-                guard !messages.isEmpty else { continue }
-                try await process(messages, lane: lane)
-                var next: [TopicPartition: Int64] = [:]
-                for message in messages {
-                    next[message.topicPartition] = max(next[message.topicPartition] ?? 0, message.offset + 1)
-                }
-                do {
-                    try consumer.commit(next, asynchronously: true)
-                } catch {
-                    // Redelivery is harmless (guarded transitions); the next commit covers these offsets.
-                    logger.debug("reward offsets not committed", metadata: ["error": "\(error)"])
-                }
-            }
+    /// State shared by the dispatcher, the calls and the recorder.
+    private final class Flow: Sendable {
+        struct State {
+            /// Claimed and not yet called, oldest first.
+            var claimed: [(reward: ClaimedReward, item: RewardIntakeQueue.Item)] = []
+            var claiming = false
+            var inFlight = 0
+            /// Answered and not yet recorded.
+            var answered: [(outcome: RewardSettlementEngine.Outcome, item: RewardIntakeQueue.Item)] = []
+            var dispatcherDone = false
+            var recorderDone = false
+        }
+
+        let state = Mutex(State())
+        let queue = RewardIntakeQueue()
+        let dispatcherBell = Doorbell()
+        let recorderBell = Doorbell()
+
+        func ringAll() {
+            dispatcherBell.ring()
+            recorderBell.ring()
         }
     }
 
-    private func process(_ messages: [KafkaMessage], lane: RewardDatabaseLane) async throws {
-        var rounds: [[String]] = []
-        var seenPerKafkaKey: [[UInt8]: Int] = [:]
-        var seenKeys: Set<String> = []
-        var malformed: [OutboxMessage] = []
+    func run() async throws {
+        let kafkaThread = ThreadExecutor(name: "reward-intake")
+        defer { kafkaThread.shutdown() }
+        let claimLane = RewardDatabaseLane(
+            name: "reward-claim-db",
+            databaseURL: configuration.databaseURL,
+            schema: configuration.schema
+        )
+        defer { claimLane.shutdown() }
+        let recordLane = RewardDatabaseLane(
+            name: "reward-record-db",
+            databaseURL: configuration.databaseURL,
+            schema: configuration.schema
+        )
+        defer { recordLane.shutdown() }
+        let flow = Flow()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await withTaskExecutorPreference(kafkaThread) { try await poll(flow, lane: claimLane) }
+            }
+            group.addTask {
+                defer {
+                    flow.state.withLock { $0.dispatcherDone = true }
+                    flow.recorderBell.ring()
+                }
+                try await dispatch(flow, lane: claimLane)
+            }
+            group.addTask {
+                defer { flow.state.withLock { $0.recorderDone = true } }
+                try await record(flow, lane: recordLane)
+            }
+            // The first failure cancels the other loops; unrecorded claims keep their leases and are re-driven.
+            try await group.waitForAll()
+        }
+    }
+
+    // MARK: Poller
+
+    private func poll(_ flow: Flow, lane: RewardDatabaseLane) async throws {
+        let consumer = try KafkaConsumer(
+            configuration: configuration.kafka,
+            groupID: configuration.groupID,
+            rebalanceListener: nil,
+            logger: logger
+        )
+        defer { consumer.close() }
+        try consumer.subscribe([configuration.topics.rewardCommands])
+        logger.info("reward settler consuming", metadata: ["group": "\(configuration.groupID)"])
+        let readAhead = configuration.readAhead
+        let clock = ContinuousClock()
+        var lastCommit = clock.now
+        var paused: [TopicPartition] = []
+        while !stop.isStopped, !Task.isCancelled {
+            let full = flow.queue.buffered >= readAhead
+            if full, paused.isEmpty {
+                // Keep polling (rebalances, liveness) without reading more.
+                paused = (try? consumer.assignment()) ?? []
+                try? consumer.pause(paused)
+            } else if !full, !paused.isEmpty {
+                try? consumer.resume(paused)
+                paused = []
+            }
+            let messages = try consumer.pollBatch(
+                maxMessages: configuration.batchSize,
+                maxWait: full ? .milliseconds(10) : configuration.batchWait
+            )
+            if !messages.isEmpty { try await accept(messages, into: flow, lane: lane) }
+            // Also a safety net: no loop can sleep through work for longer than one poll.
+            flow.ringAll()
+            if clock.now - lastCommit >= .milliseconds(100) {
+                commit(flow.queue.offsetsToCommit(), consumer, asynchronously: true)
+                lastCommit = clock.now
+            }
+        }
+        // Stopping: the dispatcher finishes the claimed commands, the recorder records them; then the final commit.
+        flow.ringAll()
+        while !flow.state.withLock({ $0.recorderDone }) {
+            try await Task.sleep(for: .milliseconds(20))
+            commit(flow.queue.offsetsToCommit(), consumer, asynchronously: true)
+        }
+        commit(flow.queue.offsetsToCommit(), consumer, asynchronously: false)
+    }
+
+    private func commit(_ offsets: [TopicPartition: Int64], _ consumer: KafkaConsumer, asynchronously: Bool) {
+        guard !offsets.isEmpty else { return }
+        do {
+            try consumer.commit(offsets, asynchronously: asynchronously)
+        } catch {
+            // Redelivery is harmless (guarded transitions); the next commit covers these offsets.
+            logger.debug("reward offsets not committed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func accept(_ messages: [KafkaMessage], into flow: Flow, lane: RewardDatabaseLane) async throws {
+        var items: [RewardIntakeQueue.Item] = []
+        items.reserveCapacity(messages.count)
+        var malformed: [KafkaMessage] = []
         for message in messages {
             guard let key = Self.idempotencyKey(message.value) else {
-                malformed.append(
-                    OutboxMessage(
-                        topic: configuration.topics.rewardCommandsDLQ,
-                        key: message.key,
-                        payload: message.value,
-                        headers: message.headers.map { MessageHeader(name: $0.key, value: $0.value) } + [
-                            MessageHeader(name: "dlq.reason", value: Array("not a reward command".utf8)),
-                            MessageHeader(
-                                name: "dlq.source",
-                                value: Array("\(message.topic)/\(message.partition)/\(message.offset)".utf8)
-                            ),
-                        ]
-                    )
-                )
+                malformed.append(message)
                 continue
             }
-            // The same command twice in a batch (a relay republished it) is one reward.
-            guard seenKeys.insert(key).inserted else { continue }
-            let round = seenPerKafkaKey[message.key ?? [], default: 0]
-            seenPerKafkaKey[message.key ?? []] = round + 1
-            if round == rounds.count { rounds.append([]) }
-            rounds[round].append(key)
+            items.append(
+                RewardIntakeQueue.Item(
+                    idempotencyKey: key,
+                    member: message.key ?? [],
+                    partition: message.topicPartition,
+                    offset: message.offset
+                )
+            )
         }
         statistics.update {
             $0.commands += messages.count
             $0.malformed += malformed.count
         }
         if !malformed.isEmpty {
-            let dead = malformed
+            let dead = malformed.map(deadLetter)
             try await lane.retrying("dead-letter", stop: stop, statistics: statistics, logger: logger) { db in
                 try db.transaction { try OutboxStore.append(dead, on: $0) }
             }
+            for message in malformed { flow.queue.passed(message.topicPartition, offset: message.offset) }
         }
-        for round in rounds { try await engine.settle(round, lane: lane, stop: stop) }
+        flow.queue.add(items)
+    }
+
+    private func deadLetter(_ message: KafkaMessage) -> OutboxMessage {
+        OutboxMessage(
+            topic: configuration.topics.rewardCommandsDLQ,
+            key: message.key,
+            payload: message.value,
+            headers: message.headers.map { MessageHeader(name: $0.key, value: $0.value) } + [
+                MessageHeader(name: "dlq.reason", value: Array("not a reward command".utf8)),
+                MessageHeader(
+                    name: "dlq.source",
+                    value: Array("\(message.topic)/\(message.partition)/\(message.offset)".utf8)
+                ),
+            ]
+        )
+    }
+
+    // MARK: Dispatcher
+
+    private func dispatch(_ flow: Flow, lane: RewardDatabaseLane) async throws {
+        let maxInFlight = configuration.maxInFlight
+        // Claims are at most one call slot's worth ahead, so a claimed reward waits at most about two calls for its
+        // turn: far inside its lease even when the API answers at the timeout.
+        let claimLimit = min(configuration.batchSize, maxInFlight)
+        try await withThrowingDiscardingTaskGroup { tasks in
+            while true {
+                let stopping = stop.isStopped
+                let (start, claimMore, finished) = flow.state.withLock { state in
+                    let count = min(maxInFlight - state.inFlight, state.claimed.count)
+                    let start = Array(state.claimed.prefix(count))
+                    state.claimed.removeFirst(count)
+                    state.inFlight += count
+                    let claimMore = !stopping && !state.claiming && state.claimed.count < claimLimit / 2
+                    let finished = stopping && !state.claiming && state.claimed.isEmpty && state.inFlight == 0
+                    return (start, claimMore, finished)
+                }
+                for (reward, item) in start {
+                    tasks.addTask {
+                        let outcome = try await engine.attempt(reward)
+                        flow.queue.release(member: item.member)
+                        flow.state.withLock { state in
+                            state.inFlight -= 1
+                            state.answered.append((outcome, item))
+                        }
+                        flow.ringAll()
+                    }
+                }
+                if finished { return }
+                if claimMore {
+                    let items = flow.queue.takeReady(limit: claimLimit)
+                    if !items.isEmpty {
+                        flow.state.withLock { $0.claiming = true }
+                        tasks.addTask { try await claim(items, flow: flow, lane: lane) }
+                    }
+                }
+                try await flow.dispatcherBell.wait()
+            }
+        }
+    }
+
+    private func claim(_ items: [RewardIntakeQueue.Item], flow: Flow, lane: RewardDatabaseLane) async throws {
+        let rewards = try await engine.claim(items.map(\.idempotencyKey), lane: lane, stop: stop)
+        var byKey = Dictionary(rewards.map { ($0.idempotencyKey, $0) }, uniquingKeysWith: { first, _ in first })
+        var claimed: [(reward: ClaimedReward, item: RewardIntakeQueue.Item)] = []
+        var unclaimed: [RewardIntakeQueue.Item] = []
+        for item in items {
+            if let reward = byKey.removeValue(forKey: item.idempotencyKey) {
+                claimed.append((reward, item))
+            } else {
+                // Settled, refused by the budget (recorded by the claim), leased by another settler, or scheduled
+                // for a retry: nothing more for this command.
+                unclaimed.append(item)
+            }
+        }
+        for item in unclaimed { flow.queue.release(member: item.member) }
+        flow.queue.done(unclaimed)
+        flow.state.withLock { state in
+            state.claimed.append(contentsOf: claimed)
+            state.claiming = false
+        }
+        flow.dispatcherBell.ring()
+    }
+
+    // MARK: Recorder
+
+    private func record(_ flow: Flow, lane: RewardDatabaseLane) async throws {
+        let limit = max(configuration.batchSize, configuration.maxInFlight)
+        while true {
+            let (batch, finished) = flow.state.withLock { state in
+                let count = min(limit, state.answered.count)
+                let batch = Array(state.answered.prefix(count))
+                state.answered.removeFirst(count)
+                return (batch, batch.isEmpty && state.dispatcherDone)
+            }
+            if finished { return }
+            if batch.isEmpty {
+                try await flow.recorderBell.wait()
+                continue
+            }
+            try await engine.record(batch.map(\.outcome), lane: lane, stop: stop)
+            flow.queue.done(batch.map(\.item))
+        }
     }
 
     /// The command's idempotency key, if the value is a reward command (schema in `topics/`).

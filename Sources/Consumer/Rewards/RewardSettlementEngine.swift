@@ -2,9 +2,10 @@ import Domain
 import Logging
 import Projections
 
-/// One settlement round for a set of reward keys: claim the due ones (and reserve budgets) in one transaction,
-/// call the APIs concurrently (bounded), then record every attempt and transition in one transaction. Used by
-/// both the Kafka intake and the retry scheduler.
+/// Settlement of claimed rewards in three steps, each usable on its own so the Kafka intake can overlap them:
+/// ``claim(_:lane:stop:)`` the due ones (and reserve budgets) in one transaction, ``attempt(_:)`` the API for each,
+/// ``record(_:lane:stop:)`` every attempt and transition in one transaction. ``settle(_:lane:stop:)`` runs the three
+/// in sequence for the retry scheduler.
 final class RewardSettlementEngine: Sendable {
     private let configuration: RewardSettler.Configuration
     private let client: RewardAPIClient
@@ -27,8 +28,10 @@ final class RewardSettlementEngine: Sendable {
         self.logger = logger
     }
 
-    private enum Outcome: Sendable {
+    /// What became of one claimed reward's turn.
+    enum Outcome: Sendable {
         case attempted(RewardAttemptRecord)
+        /// The API's circuit is open: no call was made; the claim is given back.
         case notAttempted(ClaimedReward, retryAfter: Duration)
     }
 
@@ -36,20 +39,9 @@ final class RewardSettlementEngine: Sendable {
     /// durably recorded. Throws `CancellationError` when the task is cancelled mid-flight: nothing of the round is
     /// recorded then, and the claims' leases make those rewards due again (same keys, so nothing pays twice).
     func settle(_ keys: [String], lane: RewardDatabaseLane, stop: StopSignal) async throws {
-        guard !keys.isEmpty else { return }
-        let lease = configuration.lease
-        let topics = configuration.topics
-        let (claimed, refused) = try await lane.retrying("claim", stop: stop, statistics: statistics, logger: logger) {
-            try RewardStore.claim(keys: keys, lease: lease, topics: topics, on: $0)
-        }
-        if refused > 0 {
-            statistics.update { $0.budgetRefused += refused }
-            metrics.recordRound(succeeded: 0, failed: 0, retried: 0, parked: 0, budgetRefused: refused)
-        }
+        let claimed = try await claim(keys, lane: lane, stop: stop)
         guard !claimed.isEmpty else { return }
-
-        // The calls run on the shared pool, whatever executor the caller prefers (the intake runs on its Kafka
-        // thread, which must not serialise the HTTP work).
+        // The calls run on the shared pool, whatever executor the caller prefers.
         let outcomes = try await withTaskExecutorPreference(globalConcurrentExecutor) {
             try await withThrowingTaskGroup(of: Outcome.self, returning: [Outcome].self) { group in
                 var outcomes: [Outcome] = []
@@ -67,7 +59,29 @@ final class RewardSettlementEngine: Sendable {
                 return outcomes
             }
         }
+        try await record(outcomes, lane: lane, stop: stop)
+    }
 
+    /// Claims the pending, due rewards among `keys` (one transaction): each gets a lease and its attempt counted;
+    /// budget shares are reserved, and rewards the budget refuses are settled as BUDGET_EXCEEDED. Returns the
+    /// rewards to call the API for; keys not among them need nothing from this settler.
+    func claim(_ keys: [String], lane: RewardDatabaseLane, stop: StopSignal) async throws -> [ClaimedReward] {
+        guard !keys.isEmpty else { return [] }
+        let lease = configuration.lease
+        let topics = configuration.topics
+        let (claimed, refused) = try await lane.retrying("claim", stop: stop, statistics: statistics, logger: logger) {
+            try RewardStore.claim(keys: keys, lease: lease, topics: topics, on: $0)
+        }
+        if refused > 0 {
+            statistics.update { $0.budgetRefused += refused }
+            metrics.recordRound(succeeded: 0, failed: 0, retried: 0, parked: 0, budgetRefused: refused)
+        }
+        return claimed
+    }
+
+    /// Records finished turns in one transaction: attempts with their transitions, and claims given back.
+    func record(_ outcomes: [Outcome], lane: RewardDatabaseLane, stop: StopSignal) async throws {
+        guard !outcomes.isEmpty else { return }
         var attempts: [RewardAttemptRecord] = []
         var released: [ClaimedReward] = []
         var releaseDelay: Duration = .zero
@@ -82,6 +96,7 @@ final class RewardSettlementEngine: Sendable {
         let delay = releaseDelay
         let toRelease = released
         let toRecord = attempts
+        let topics = configuration.topics
         let summary = try await lane.retrying("record", stop: stop, statistics: statistics, logger: logger) { db in
             try RewardStore.release(toRelease, delay: delay, on: db)
             return try RewardStore.record(toRecord, topics: topics, on: db)
@@ -104,7 +119,8 @@ final class RewardSettlementEngine: Sendable {
         }
     }
 
-    private func attempt(_ reward: ClaimedReward) async throws -> Outcome {
+    /// One call for `reward`, unless its API's circuit is open. Throws only `CancellationError`.
+    func attempt(_ reward: ClaimedReward) async throws -> Outcome {
         let api = RewardAPIClient.api(for: reward)
         if case .reject(let retryAfter) = breakers.acquire(api) {
             return .notAttempted(reward, retryAfter: retryAfter)

@@ -22,12 +22,15 @@ public final class RewardSettler: Service, Sendable {
         public var api: RewardAPIClient.Configuration
         public var retry = RewardRetryPolicy()
         public var circuitBreaker = CircuitBreaker.Configuration()
-        /// Most commands read per round. Default 1,000.
+        /// Most commands read per poll, and most claimed or recorded per transaction. Default 1,000.
         public var batchSize = 1_000
         /// How long a round waits for commands to arrive. Default 50 ms.
         public var batchWait: Duration = .milliseconds(50)
-        /// Most API calls in flight per loop. Default 256.
+        /// Most API calls in flight per loop (the intake's, the scheduler's). Default 256.
         public var maxInFlight = 256
+        /// Most commands read from Kafka and not yet settled or scheduled; past it the intake pauses its partitions.
+        /// Default 4,000.
+        public var readAhead = 4_000
         /// How long a claimed attempt may take before the reward is due again (its settler presumed dead). Must
         /// exceed the request timeout. Default 30 s.
         public var lease: Duration = .seconds(30)
@@ -65,6 +68,7 @@ public final class RewardSettler: Service, Sendable {
             if lease <= api.requestTimeout { problems.append("the lease must be longer than the request timeout") }
             if !(1...50_000).contains(batchSize) { problems.append("batch size must be 1...50000") }
             if !(1...10_000).contains(maxInFlight) { problems.append("max in flight must be 1...10000") }
+            if readAhead < batchSize { problems.append("read-ahead must be at least the batch size") }
             if circuitBreaker.failureThreshold < 1 || circuitBreaker.halfOpenProbes < 1 {
                 problems.append("circuit breaker threshold and probes must be at least 1")
             }

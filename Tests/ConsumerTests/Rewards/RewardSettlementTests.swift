@@ -167,6 +167,42 @@ extension PipelineTests {
             }
         }
 
+        @Test func oneMembersRewardsArePaidInTheOrderEarnedWhileOtherMembersSettleAlongside() async throws {
+            let days = 6
+            try await Pipeline.with { pipeline in
+                let rewards = try await pipeline.blocking {
+                    let rewards = try pipeline.seedRewards(event: 13, members: 12, days: days)
+                    try pipeline.produceRewardCommands()
+                    return rewards
+                }
+                var faults = FakeRewardFaults()
+                faults.latency = .milliseconds(20)
+                try await withFakeRewardAPI(faults) { fake, url in
+                    let settler = pipeline.rewardSettler(api: url)
+                    try await withServices([settler]) {
+                        try await pipeline.blocking { try pipeline.waitUntilNoRewardIsPending([settler]) }
+                    }
+                    let payments = fake.ledger.payments
+                    #expect(payments.count == rewards)
+                    // A member's keys end with the day earned: paid in that order.
+                    for (member, paid) in Dictionary(grouping: payments, by: \.memberID) {
+                        let keys = paid.map(\.idempotencyKey)
+                        #expect(keys == keys.sorted(), "member \(member) was paid out of order: \(keys)")
+                    }
+                    // Members were not served one after another: no member's whole backlog was paid in a row.
+                    var longestRun = 0
+                    var run = 0
+                    var previous: Int64?
+                    for payment in payments {
+                        run = payment.memberID == previous ? run + 1 : 1
+                        previous = payment.memberID
+                        longestRun = max(longestRun, run)
+                    }
+                    #expect(longestRun < days)
+                }
+            }
+        }
+
         @Test func aParkedRewardIsPublishedToTheDLQAndPaysOnceWhenReDriven() async throws {
             try await Pipeline.with { pipeline in
                 let rewards = try await pipeline.blocking {
