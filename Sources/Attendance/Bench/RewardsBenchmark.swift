@@ -88,13 +88,24 @@ struct RewardsBenchmark: AsyncParsableCommand {
             try await Blocking.run("bench-producer") { [window] in
                 try Self.produce(databaseURL: databaseURL, schema: schema, kafka: kafka, window: window, settlers: group, logger: logger)
             }
-            try await Blocking.run("bench-wait") {
+            try await Blocking.run("bench-wait") { [commands] in
+                // Watch the settlers' counters (no load on Postgres), then confirm in the reward log.
+                let deadline = Date().addingTimeInterval(1_800)
+                func settled() -> Int {
+                    group.reduce(0) { total, settler in
+                        let s = settler.statistics.snapshot
+                        return total + s.succeeded + s.failed + s.parked + s.budgetRefused
+                    }
+                }
+                while settled() < commands {
+                    guard Date() < deadline else { throw BenchFailure("rewards still pending after 30 min") }
+                    usleep(10_000)
+                }
                 let connection = try PostgresConnection.connect(databaseURL, searchPath: schema)
                 defer { connection.close() }
-                let deadline = Date().addingTimeInterval(1_800)
                 while try connection.execute("SELECT count(*) FROM event_attendance_reward_log WHERE status = 'PENDING'").int(0, 0) ?? 1 > 0 {
                     guard Date() < deadline else { throw BenchFailure("rewards still pending after 30 min") }
-                    usleep(20_000)
+                    usleep(100_000)
                 }
             }
             let elapsed = Date().timeIntervalSince(start)
