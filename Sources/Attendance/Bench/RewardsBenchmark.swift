@@ -24,7 +24,7 @@ struct RewardsBenchmark: AsyncParsableCommand {
     @Option(name: .customLong("latency-ms"), help: "Latency of the fake API.") var latencyMilliseconds = 20
     @Option(name: .customLong("failure-rate"), help: "Transient failures of the fake API (half 503, half 429).") var failureRate = 0.05
     @Option(name: .customLong("max-in-flight"), help: "Most API calls in flight per settler loop.") var maxInFlight = 512
-    @Option(name: .customLong("batch-size"), help: "Most commands per settlement round.") var batchSize = 2_000
+    @Option(name: .customLong("batch-size"), help: "Most commands per poll and per record transaction.") var batchSize = 2_000
     @Option(help: "Settlers in the consumer group (in this process), each with its own Kafka consumer and connections.")
     var settlers = 1
     @Option(help: "Most commands produced but not yet consumed (the mock broker keeps ~5 MB per partition).")
@@ -78,6 +78,7 @@ struct RewardsBenchmark: AsyncParsableCommand {
             api.maxConnectionsPerHost = maxInFlight
             var configuration = RewardSettler.Configuration(kafka: kafka, groupID: "bench", databaseURL: databaseURL, schema: schema, api: api)
             configuration.batchSize = batchSize
+            configuration.readAhead = max(configuration.readAhead, 2 * batchSize)
             configuration.maxInFlight = maxInFlight
             configuration.retry = RewardRetryPolicy(maxAttempts: 20, initialBackoff: .milliseconds(100), maximumBackoff: .seconds(2))
             configuration.schedulerInterval = .milliseconds(100)

@@ -7,8 +7,8 @@ import ServiceLifecycle
 ///
 /// Two loops share one HTTP client and one circuit breaker per API:
 /// - the **intake**, a member of a consumer group on `attendance.reward-commands.v1`, gives each command its first
-///   attempt (one member's commands in order, members concurrently) and commits the Kafka offset once every
-///   command of the batch is durably recorded: settled, or scheduled for a retry in the reward log;
+///   attempt (one member's commands in order, members concurrently) and commits each partition's offset up to
+///   its first command not yet durably recorded (settled, or scheduled for a retry in the reward log);
 /// - the **scheduler** re-drives the rewards that are due in the reward log: retries after backoff, leases of
 ///   attempts whose settler died, and operator re-drives. Retries therefore never hold a partition back.
 public final class RewardSettler: Service, Sendable {
@@ -22,9 +22,10 @@ public final class RewardSettler: Service, Sendable {
         public var api: RewardAPIClient.Configuration
         public var retry = RewardRetryPolicy()
         public var circuitBreaker = CircuitBreaker.Configuration()
-        /// Most commands read per poll, and most claimed or recorded per transaction. Default 1,000.
+        /// Most commands read per poll, and most answers recorded per transaction (a claim takes at most
+        /// `maxInFlight`). Default 1,000.
         public var batchSize = 1_000
-        /// How long a round waits for commands to arrive. Default 50 ms.
+        /// How long a poll waits for commands to arrive. Default 50 ms.
         public var batchWait: Duration = .milliseconds(50)
         /// Most API calls in flight per loop (the intake's, the scheduler's). Default 256.
         public var maxInFlight = 256

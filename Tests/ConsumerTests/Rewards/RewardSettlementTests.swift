@@ -199,6 +199,19 @@ extension PipelineTests {
                         longestRun = max(longestRun, run)
                     }
                     #expect(longestRun < days)
+
+                    // The stopped settler committed its offsets: a successor in the same group reads only what is new.
+                    try await pipeline.blocking {
+                        try pipeline.seedRewards(event: 14, members: 1, days: 1)
+                        #expect(try pipeline.produceRewardCommands() == 1)
+                    }
+                    let successor = pipeline.rewardSettler(api: url)
+                    try await withServices([successor]) {
+                        try await pipeline.blocking { try pipeline.waitUntilNoRewardIsPending([successor]) }
+                        try await Task.sleep(for: .seconds(1))
+                    }
+                    #expect(successor.statistics.snapshot.commands == 1)
+                    #expect(fake.ledger.paidCount == rewards + 1)
                 }
             }
         }
