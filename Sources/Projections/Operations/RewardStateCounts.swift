@@ -24,7 +24,7 @@ public struct RewardStateCounts: Sendable, Hashable, Codable {
         case budgetExceeded = "budget_exceeded"
     }
 
-    /// One scan of the reward log (its open-rewards index serves the non-succeeded part).
+    /// One scan of the whole reward log (a full scan: mind the sampling interval on a large table).
     public static func load(on connection: PostgresConnection) throws -> RewardStateCounts {
         let rows = try connection.execute(
             """
