@@ -155,7 +155,12 @@ extension PipelineTests {
                 let replay = replayConsumer(pipeline, schema: schema, from: .offset(2))
                 try await withServices([replay]) {
                     try await pipeline.blocking {
-                        try pipeline.waitUntil("the replay logged the later requests", detail: { Pipeline.describe([replay]) }) {
+                        // 60 s: a fresh group's first join on the mock broker has taken over 30 s on a loaded machine.
+                        try pipeline.waitUntil(
+                            "the replay logged the later requests",
+                            timeout: .seconds(60),
+                            detail: { Pipeline.describe([replay]) }
+                        ) {
                             try pipeline.count("\(schema).event_attendance_log") >= expected.count
                         }
                         Thread.sleep(forTimeInterval: 1)
