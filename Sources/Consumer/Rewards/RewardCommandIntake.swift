@@ -50,17 +50,9 @@ struct RewardCommandIntake: Sendable {
     func run() async throws {
         let kafkaThread = ThreadExecutor(name: "reward-intake")
         defer { kafkaThread.shutdown() }
-        let claimLane = RewardDatabaseLane(
-            name: "reward-claim-db",
-            databaseURL: configuration.databaseURL,
-            schema: configuration.schema
-        )
+        let claimLane = RewardDatabaseLane(name: "reward-claim-db", configuration: configuration)
         defer { claimLane.shutdown() }
-        let recordLane = RewardDatabaseLane(
-            name: "reward-record-db",
-            databaseURL: configuration.databaseURL,
-            schema: configuration.schema
-        )
+        let recordLane = RewardDatabaseLane(name: "reward-record-db", configuration: configuration)
         defer { recordLane.shutdown() }
         let flow = Flow()
         try await withThrowingTaskGroup(of: Void.self) { group in

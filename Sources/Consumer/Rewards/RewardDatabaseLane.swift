@@ -12,10 +12,11 @@ final class RewardDatabaseLane: Sendable {
     /// Touched only on `executor`'s thread; the Mutex makes that checkable rather than a promise.
     private let connection = Mutex<PostgresConnection?>(nil)
 
-    init(name: String, databaseURL: String, schema: String) {
+    /// A lane to the settler's database and schema; `name` names its thread and its Postgres application name.
+    init(name: String, configuration: RewardSettler.Configuration) {
         self.executor = ThreadExecutor(name: name)
-        self.databaseURL = databaseURL
-        self.schema = schema
+        self.databaseURL = configuration.databaseURL
+        self.schema = configuration.schema
         self.applicationName = "attendance-\(name)"
     }
 

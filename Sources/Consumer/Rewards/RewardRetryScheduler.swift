@@ -11,11 +11,7 @@ struct RewardRetryScheduler: Sendable {
     let logger: Logger
 
     func run() async throws {
-        let lane = RewardDatabaseLane(
-            name: "reward-scheduler",
-            databaseURL: configuration.databaseURL,
-            schema: configuration.schema
-        )
+        let lane = RewardDatabaseLane(name: "reward-scheduler", configuration: configuration)
         defer { lane.shutdown() }
         let limit = configuration.schedulerBatch
         let grace = configuration.unclaimedGrace

@@ -41,23 +41,20 @@ final class RewardSettlementEngine: Sendable {
     func settle(_ keys: [String], lane: RewardDatabaseLane, stop: StopSignal) async throws {
         let claimed = try await claim(keys, lane: lane, stop: stop)
         guard !claimed.isEmpty else { return }
-        // The calls run on the shared pool, whatever executor the caller prefers.
-        let outcomes = try await withTaskExecutorPreference(globalConcurrentExecutor) {
-            try await withThrowingTaskGroup(of: Outcome.self, returning: [Outcome].self) { group in
-                var outcomes: [Outcome] = []
-                outcomes.reserveCapacity(claimed.count)
-                var running = 0
-                for reward in claimed {
-                    if running >= configuration.maxInFlight, let outcome = try await group.next() {
-                        outcomes.append(outcome)
-                        running -= 1
-                    }
-                    group.addTask { try await self.attempt(reward) }
-                    running += 1
+        let outcomes = try await withThrowingTaskGroup(of: Outcome.self, returning: [Outcome].self) { group in
+            var outcomes: [Outcome] = []
+            outcomes.reserveCapacity(claimed.count)
+            var running = 0
+            for reward in claimed {
+                if running >= configuration.maxInFlight, let outcome = try await group.next() {
+                    outcomes.append(outcome)
+                    running -= 1
                 }
-                for try await outcome in group { outcomes.append(outcome) }
-                return outcomes
+                group.addTask { try await self.attempt(reward) }
+                running += 1
             }
+            for try await outcome in group { outcomes.append(outcome) }
+            return outcomes
         }
         try await record(outcomes, lane: lane, stop: stop)
     }
