@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
     ],
     targets: [
         // C libraries from the system (Debian: librdkafka-dev, libpq-dev). Only the thin wrappers
@@ -80,10 +81,25 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The read side (PRODUCT §9): the authenticated HTTP API for upstream services, member apps and finance.
+        .target(
+            name: "AttendanceAPI",
+            dependencies: [
+                "Domain", "Projections", "Consumer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Resources/openapi.yaml")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "Attendance",
             dependencies: [
-                "Domain", "Projections", "Consumer", "FakeRewardAPI", "Operations",
+                "Domain", "Projections", "Consumer", "FakeRewardAPI", "Operations", "AttendanceAPI",
+                .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -95,10 +111,12 @@ let package = Package(
         .testTarget(
             name: "ConsumerTests",
             dependencies: [
-                "Consumer", "Projections", "Domain", "FakeRewardAPI", "Operations",
+                "Consumer", "Projections", "Domain", "FakeRewardAPI", "Operations", "AttendanceAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "JWTKit", package: "jwt-kit"),
             ],
             swiftSettings: strict
         ),
+
     ]
 )

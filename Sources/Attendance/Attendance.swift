@@ -13,7 +13,8 @@ struct Attendance: AsyncParsableCommand {
         subcommands: [
             MigrateCommand.self, TopicsCommand.self, EventsCommand.self, ConsumeCommand.self, RelayCommand.self,
             RunCommand.self, ReplayCommand.self, SettleCommand.self, RewardsCommand.self, FakeRewardAPICommand.self,
-            BenchCommand.self, MockClusterCommand.self, FaultSuiteCommand.self, StatusCommand.self,
+            BenchCommand.self, MockClusterCommand.self, FaultSuiteCommand.self, StatusCommand.self, ServeCommand.self,
+            TokenCommand.self, ReportCommand.self,
         ]
     )
 

@@ -6,10 +6,20 @@ public struct ReadinessReport: Sendable, Encodable {
         public var name: String
         public var ok: Bool
         public var detail: String
+
+        public init(name: String, ok: Bool, detail: String) {
+            self.name = name
+            self.ok = ok
+            self.detail = detail
+        }
     }
 
     public var ready: Bool { checks.allSatisfy(\.ok) }
     public var checks: [Check]
+
+    public init(checks: [Check]) {
+        self.checks = checks
+    }
 
     enum CodingKeys: String, CodingKey { case ready, checks }
 

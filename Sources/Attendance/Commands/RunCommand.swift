@@ -1,4 +1,5 @@
 import ArgumentParser
+import AttendanceAPI
 import Consumer
 import Domain
 import FakeRewardAPI
@@ -24,6 +25,7 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var service: ServiceOptions
     @OptionGroup var rewards: RewardOptions
     @OptionGroup var operations: OperationsOptions
+    @OptionGroup var api: APIOptions
 
     static let embeddedSchema = "attendance_demo"
 
@@ -137,6 +139,9 @@ struct RunCommand: AsyncParsableCommand {
                 settler = rewardSettler
                 services.append(rewardSettler)
             }
+            if let server = try await apiServer(options, brokers: brokers, databaseURL: databaseURL, embedded: isEmbedded, logger: logger) {
+                services.append(server)
+            }
             services.append(LiveSummary(consumers: consumers, relay: relay, generator: generator, settler: settler))
             let surface = OperationsSurface(
                 address: address,
@@ -158,5 +163,55 @@ struct RunCommand: AsyncParsableCommand {
         }
         withExtendedLifetime(mock) {}
         say("stopped cleanly")
+    }
+}
+
+extension RunCommand {
+    /// The HTTP API beside the pipeline. Embedded, it verifies tokens with a secret made for this run and prints a
+    /// token and a few requests to try; otherwise it runs when a verification key is configured.
+    func apiServer(
+        _ options: ConnectionOptions,
+        brokers: String,
+        databaseURL: String,
+        embedded: Bool,
+        logger: Logger
+    ) async throws -> APIServer? {
+        var demoSecret: [UInt8]?
+        if embedded, try api.resolvedKeys() == nil {
+            var generator = SystemRandomNumberGenerator()
+            demoSecret = (0..<48).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        } else if try api.resolvedKeys() == nil {
+            say("API off: set ATTENDANCE_JWT_HS256_SECRET_FILE, ATTENDANCE_JWT_PUBLIC_KEY_FILES or ATTENDANCE_JWT_JWKS_FILE to serve it")
+            return nil
+        }
+        let configuration = try api.configuration(
+            options,
+            brokers: brokers,
+            databaseURL: databaseURL,
+            keys: demoSecret.map { TokenVerifier.Keys(hs256Secret: $0) },
+            issuer: embedded ? "attendance-demo" : nil,
+            audience: embedded ? "attendance-api" : nil
+        )
+        let server = try await ServeCommand.server(configuration, logger: logger)
+        let base = "http://\(configuration.address)"
+        say("API at \(base)/ (document: \(base)/openapi.yaml)")
+        if let demoSecret {
+            let token = try await AccessToken.signHS256(
+                AccessToken(
+                    issuer: configuration.issuer,
+                    audience: configuration.audience,
+                    subject: "demo",
+                    expires: Date().addingTimeInterval(3_600),
+                    scopes: Principal.Scope.allCases.map(\.rawValue)
+                ),
+                secret: demoSecret
+            )
+            say("  token (1 h, all scopes): TOKEN=\(token)")
+            say("  check in:  curl -s -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' \\")
+            say("               -d '{\"member_id\": 7, \"request_id\": \"try-1\"}' \(base)/v1/events/1/check-ins")
+            say("  member:    curl -s -H \"Authorization: Bearer $TOKEN\" \(base)/v1/events/1/members/7/attendance")
+            say("  summary:   curl -s -H \"Authorization: Bearer $TOKEN\" '\(base)/v1/events/1/summary?format=csv'")
+        }
+        return server
     }
 }

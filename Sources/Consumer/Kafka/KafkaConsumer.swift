@@ -19,7 +19,7 @@ public final class KafkaConsumer: @unchecked Sendable {
         "auto.offset.reset": "earliest",
     ]
 
-    private let client: RDKafkaClient
+    let client: RDKafkaClient
     private let logger: Logger
     private let closed = Mutex(false)
 

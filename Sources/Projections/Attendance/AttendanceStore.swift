@@ -55,6 +55,37 @@ enum AttendanceStore {
         )
     }
 
+    /// One daily counter of the read side: requests of an event on an attendance day with one outcome
+    /// (`CHECK_IN`, `NEW_PARTICIPANT` or a fail reason), from one source partition.
+    struct DailyCountKey: Hashable {
+        let eventID: Int64
+        let date: AttendanceDate
+        let outcome: String
+        let partition: Int32
+    }
+
+    /// Adds a batch's counts in one statement. Rows are per partition, and a partition has one writer at a time,
+    /// so this never waits on another consumer; sorted, so the row locks are always taken in the same order.
+    static func addDailyCounts(_ counts: [DailyCountKey: Int64], on connection: PostgresConnection) throws {
+        guard !counts.isEmpty else { return }
+        let keys = counts.keys.sorted {
+            ($0.eventID, $0.date.daysSinceEpoch, $0.outcome, $0.partition)
+                < ($1.eventID, $1.date.daysSinceEpoch, $1.outcome, $1.partition)
+        }
+        try connection.execute(
+            """
+            INSERT INTO event_attendance_daily_count (event_id, attendance_date, outcome, source_partition, requests)
+            SELECT * FROM unnest($1::bigint[], $2::date[], $3::text[], $4::int[], $5::bigint[])
+            ON CONFLICT (event_id, attendance_date, outcome, source_partition)
+            DO UPDATE SET requests = event_attendance_daily_count.requests + EXCLUDED.requests
+            """,
+            [
+                keys.map { $0.eventID as Int64? }, keys.map { $0.date.description as String? },
+                keys.map { $0.outcome as String? }, keys.map { $0.partition as Int32? }, keys.map { counts[$0] },
+            ]
+        )
+    }
+
     /// Each member's latest success (one index probe per member on the seed's (event, member, date DESC) index).
     static func latestSnapshots(
         _ keys: [CheckInProjector.MemberKey],

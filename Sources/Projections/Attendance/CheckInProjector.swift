@@ -126,6 +126,8 @@ extension CheckInProjector {
         var logRows: [LogRow] = []
         var deadLetters: [OutboxMessage] = []
         var newParticipants: [Int64: Int64] = [:]
+        /// Requests per (event, day, outcome) of each source partition: the read side's daily counters.
+        var dailyCounts: [AttendanceStore.DailyCountKey: Int64] = [:]
     }
 
     private func plan(_ envelopes: [CheckInEnvelope], now: Timestamp, result: inout CheckInBatchResult) throws -> Plan {
@@ -207,16 +209,30 @@ extension CheckInProjector {
                 participantCount: Int(participants[request.eventID] ?? 0)
             )
             let decision = CheckInRules.decide(request, in: context)
+            let day = versioned.map { decision.attendanceDate ?? $0.policy.attendanceDate(of: now) }
+            func count(_ outcome: String) {
+                guard let day else { return }  // an unknown event has no summary to count in
+                let key = AttendanceStore.DailyCountKey(
+                    eventID: request.eventID,
+                    date: day,
+                    outcome: outcome,
+                    partition: envelope.position.partition
+                )
+                plan.dailyCounts[key, default: 0] += 1
+            }
             switch decision.outcome {
             case .checkedIn(let snapshot, let rewards):
+                count("CHECK_IN")
                 if member.latest == nil {
                     participants[request.eventID, default: 0] += 1
                     plan.newParticipants[request.eventID, default: 0] += 1
+                    count("NEW_PARTICIPANT")
                 }
                 members[key, default: member].record(snapshot)
                 result.successes += 1
                 result.rewardsEarned += rewards.count
             case .failed(let reason, _):
+                count(reason.rawValue)
                 result.failures[reason, default: 0] += 1
             }
             plan.logRows.append(
@@ -316,6 +332,7 @@ extension CheckInProjector {
             try OutboxStore.append(plan.deadLetters + outbox, on: connection)
         }
         try AttendanceStore.addParticipants(plan.newParticipants, on: connection)
+        try AttendanceStore.addDailyCounts(plan.dailyCounts, on: connection)
     }
 }
 

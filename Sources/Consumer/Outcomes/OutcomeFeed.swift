@@ -1,0 +1,121 @@
+import Foundation
+import Projections
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Tells the API which check-in requests were just decided, by tailing `attendance.events.v1`: every processed
+/// request publishes one fact there, after its batch committed, so a fact means "the outcome is in the database".
+///
+/// Each API instance reads every partition from the end (assigned, no consumer group, nothing committed), so any
+/// number of instances and consumers work together and the check-in consumer does no extra work. A fact is parsed
+/// only when someone waits for an outcome of its event. If the topic's partition count changes the feed starts
+/// over from the end; a waiter that misses its fact that way gets a 202 and polls.
+public final class OutcomeFeed: Service, Sendable {
+    public struct Configuration: Sendable {
+        public var kafka: KafkaConfiguration
+        public var topic: String = TopicNames.standard.attendanceEvents
+        public var retryBackoff = Backoff(initial: .milliseconds(200), maximum: .seconds(5))
+
+        public init(kafka: KafkaConfiguration) {
+            self.kafka = kafka
+        }
+    }
+
+    private let configuration: Configuration
+    private let logger: Logger
+    private let wants: @Sendable (Int64) -> Bool
+    private let decided: @Sendable (Int64, String) -> Void
+    private let assigned = Atomic<Bool>(false)
+    private let facts = Atomic<Int>(0)
+
+    /// - Parameters:
+    ///   - wants: whether anyone waits for an outcome of this event (cheap; called for every fact).
+    ///   - decided: called with (event id, request id) of each fact of a wanted event, on the feed's thread.
+    public init(
+        configuration: Configuration,
+        logger: Logger,
+        wants: @escaping @Sendable (Int64) -> Bool,
+        decided: @escaping @Sendable (Int64, String) -> Void
+    ) {
+        self.configuration = configuration
+        self.logger = logger
+        self.wants = wants
+        self.decided = decided
+    }
+
+    /// True while the feed reads every partition (readiness).
+    public var isFollowing: Bool { assigned.load(ordering: .relaxed) }
+    /// Facts read since start.
+    public var factsRead: Int { facts.load(ordering: .relaxed) }
+
+    public func run() async throws {
+        let stop = StopSignal()
+        try await DedicatedThread.run(name: "outcome-feed", stop: stop) { [self] in self.follow(stop) }
+    }
+
+    private func follow(_ stop: StopSignal) {
+        var backoff = configuration.retryBackoff
+        var kafka = configuration.kafka
+        kafka.properties["fetch.wait.max.ms"] = kafka.properties["fetch.wait.max.ms"] ?? "50"
+        kafka.properties["enable.partition.eof"] = "false"
+        while !stop.isStopped {
+            do {
+                let probe = try KafkaTopicProbe(configuration: kafka, logger: logger)
+                guard let partitions = try probe.partitionCount(topic: configuration.topic, timeout: .seconds(10)),
+                    partitions > 0
+                else {
+                    throw KafkaError.timedOut("topic \(configuration.topic) not found")
+                }
+                let consumer = try KafkaConsumer(
+                    configuration: kafka,
+                    groupID: "attendance-outcome-feed",
+                    rebalanceListener: nil,
+                    logger: logger
+                )
+                defer { consumer.close() }
+                var offsets: [TopicPartition: Int64] = [:]
+                for partition in 0..<partitions {
+                    offsets[TopicPartition(topic: configuration.topic, partition: Int32(partition))] = KafkaConsumer.endOffset
+                }
+                try consumer.assign(offsets)
+                assigned.store(true, ordering: .relaxed)
+                backoff.reset()
+                logger.info("following outcomes", metadata: ["topic": "\(configuration.topic)", "partitions": "\(partitions)"])
+                var lastCheck = ContinuousClock.now
+                while !stop.isStopped {
+                    for message in try consumer.pollBatch(maxMessages: 2_000, maxWait: .milliseconds(100)) {
+                        handle(message)
+                    }
+                    if ContinuousClock.now - lastCheck > .seconds(30) {
+                        lastCheck = ContinuousClock.now
+                        if let now = try? probe.partitionCount(topic: configuration.topic, timeout: .seconds(5)), now != partitions {
+                            logger.warning("partition count changed; following from the end again", metadata: ["partitions": "\(now)"])
+                            break
+                        }
+                    }
+                }
+            } catch {
+                logger.warning("outcome feed interrupted", metadata: ["error": "\(error)"])
+                stop.sleep(backoff.next())
+            }
+            assigned.store(false, ordering: .relaxed)
+        }
+    }
+
+    private struct Fact: Decodable {
+        let request_id: String
+    }
+
+    private func handle(_ message: KafkaMessage) {
+        facts.add(1, ordering: .relaxed)
+        // The key is "{event_id}:{member_id}": the event decides whether the value is worth parsing.
+        guard let key = message.key, let colon = key.firstIndex(of: UInt8(ascii: ":")),
+            let eventID = Int64(String(decoding: key[..<colon], as: UTF8.self)), wants(eventID),
+            let value = message.value, let fact = try? Self.decoder.decode(Fact.self, from: Data(value))
+        else { return }
+        decided(eventID, fact.request_id)
+    }
+
+    private static let decoder = JSONDecoder()
+}
