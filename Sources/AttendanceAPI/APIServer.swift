@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import Logging
 import Metrics
+import NIOCore
 import Projections
 import ServiceLifecycle
 import Synchronization
@@ -136,6 +137,9 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let problem as APIProblem {
             return try problem.response(from: request, context: context)
+        } catch is NIOTooManyBytesError {
+            return try APIProblem.bodyTooLarge(limit: CheckInSubmission.maximumBodyBytes)
+                .response(from: request, context: context)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             return try APIProblem.bodyTooLarge(limit: CheckInSubmission.maximumBodyBytes)
                 .response(from: request, context: context)
