@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets up the machine (packages, local PostgreSQL, database) and runs every test:
 #   1. the unit and integration tests (Kafka through librdkafka's in-process mock cluster, the local Postgres);
-#   2. the fault suite in its short form (services as processes, faults injected, invariants checked).
-# Pass --no-faults to run only the first part. Other arguments go to `swift test`.
+#   2. a property-based fuzz of the running HTTP API against its OpenAPI document (scripts/fuzz-api.sh);
+#   3. the fault suite in its short form (services as processes, faults injected, invariants checked).
+# Pass --no-faults to skip the fault suite. Other arguments go to `swift test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -15,6 +16,7 @@ done
 
 swift build --build-tests
 swift test --skip-build ${args[@]+"${args[@]}"}
+scripts/fuzz-api.sh .build/debug/attendance
 
 if [ "$faults" = 1 ]; then
     restart="pg_ctlcluster $version main restart"

@@ -30,12 +30,6 @@ struct TokenCommand: AsyncParsableCommand {
         guard let secret = try api.resolvedKeys()?.hs256Secret else {
             throw ConfigurationError("token needs the HS256 secret: --jwt-hs256-secret-file or ATTENDANCE_JWT_HS256_SECRET_FILE")
         }
-        let configuration = try api.configuration(
-            ConnectionOptions(),
-            brokers: "unused",
-            databaseURL: "unused",
-            keys: .init(hs256Secret: secret)
-        )
         let granted = scopes.isEmpty ? Principal.Scope.allCases.map(\.rawValue) : scopes
         for scope in granted where Principal.Scope(rawValue: scope) == nil {
             throw ConfigurationError(
@@ -43,8 +37,8 @@ struct TokenCommand: AsyncParsableCommand {
         }
         guard ttlSeconds > 0 else { throw ConfigurationError("--ttl-seconds must be positive") }
         let token = AccessToken(
-            issuer: configuration.issuer,
-            audience: configuration.audience,
+            issuer: try api.resolvedIssuer(),
+            audience: try api.resolvedAudience(),
             subject: subject,
             expires: Date().addingTimeInterval(TimeInterval(ttlSeconds)),
             scopes: granted,

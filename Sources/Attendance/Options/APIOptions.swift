@@ -112,6 +112,20 @@ struct APIOptions: ParsableArguments {
         return text
     }
 
+    func resolvedIssuer(default fallback: String? = nil) throws -> String {
+        guard let issuer = value(issuer, "ATTENDANCE_JWT_ISSUER") ?? fallback else {
+            throw ConfigurationError("no token issuer: pass --jwt-issuer or set ATTENDANCE_JWT_ISSUER")
+        }
+        return issuer
+    }
+
+    func resolvedAudience(default fallback: String? = nil) throws -> String {
+        guard let audience = value(audience, "ATTENDANCE_JWT_AUDIENCE") ?? fallback else {
+            throw ConfigurationError("no token audience: pass --jwt-audience or set ATTENDANCE_JWT_AUDIENCE")
+        }
+        return audience
+    }
+
     /// The whole API configuration; `keys` and `issuer`/`audience` overrides are for the embedded demo.
     func configuration(
         _ options: ConnectionOptions,
@@ -126,12 +140,8 @@ struct APIOptions: ParsableArguments {
                 "no token verification key: set --jwt-hs256-secret-file, --jwt-public-key-file or --jwks-file"
             )
         }
-        guard let issuer = value(issuer, "ATTENDANCE_JWT_ISSUER") ?? defaultIssuer else {
-            throw ConfigurationError("no token issuer: pass --jwt-issuer or set ATTENDANCE_JWT_ISSUER")
-        }
-        guard let audience = value(audience, "ATTENDANCE_JWT_AUDIENCE") ?? defaultAudience else {
-            throw ConfigurationError("no token audience: pass --jwt-audience or set ATTENDANCE_JWT_AUDIENCE")
-        }
+        let issuer = try resolvedIssuer(default: defaultIssuer)
+        let audience = try resolvedAudience(default: defaultAudience)
         var reads = ReadLanes.Configuration(databaseURL: databaseURL, schema: try options.resolvedSchema())
         reads.connections = try integer(connections, "ATTENDANCE_API_DB_CONNECTIONS", "--api-db-connections", default: 4, range: 1...64)
         var configuration = APIConfiguration(
