@@ -11,7 +11,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks that print figures with the setup they ran on (never run by the tests).",
-        subcommands: [CheckInsBenchmark.self, RewardsBenchmark.self, ReplayBenchmark.self]
+        subcommands: [CheckInsBenchmark.self, RewardsBenchmark.self, ReplayBenchmark.self, APIBenchmark.self]
     )
 }
 
