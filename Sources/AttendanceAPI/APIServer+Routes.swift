@@ -159,12 +159,7 @@ extension APIServer {
             Counter(label: "attendance_api_rate_limited_total").increment()
             throw APIProblem.rateLimited(retryAfter: retryAfter)
         }
-        guard scopes.contains(where: principal.scopes.contains) else {
-            throw APIProblem.forbidden(
-                "missing-scope",
-                "the token lacks the scope \(scopes.map(\.rawValue).joined(separator: " or ")) this operation needs"
-            )
-        }
+        try principal.require(scopes)
         return principal
     }
 

@@ -19,7 +19,7 @@ public struct Principal: Sendable, Hashable {
     }
 
     /// Throws 403 unless the token has one of `scopes`.
-    func require(_ scopes: Scope...) throws(APIProblem) {
+    func require(_ scopes: [Scope]) throws(APIProblem) {
         guard scopes.contains(where: self.scopes.contains) else {
             throw .forbidden(
                 "missing-scope",
