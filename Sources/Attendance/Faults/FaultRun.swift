@@ -365,11 +365,10 @@ final class FaultRun: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(120)
         while Date() < deadline, Date().timeIntervalSince(lastNew) < (seen.count >= expected ? 2 : 15) {
             guard let message = try consumer.poll(timeout: .milliseconds(200)) else { continue }
-            let header = { (name: String) in
-                message.headers.first { $0.key == name }?.value.map { String(decoding: $0, as: UTF8.self) } ?? "?"
-            }
+            let deadLetter = DeadLetterHeaders(parsing: message.headers.map { MessageHeader(name: $0.key, value: $0.value) })
+            let source = deadLetter?.source.map { "\($0.partition):\($0.offset)" } ?? "?"
             copies += 1
-            if seen.insert(header("dlq.source.partition") + ":" + header("dlq.source.offset")).inserted { lastNew = Date() }
+            if seen.insert(source).inserted { lastNew = Date() }
         }
         return (seen.count, copies)
     }

@@ -63,6 +63,13 @@ extension PipelineTests {
                         #expect(headers["dlq.source.partition"] == "\(reports[original].partition)")
                         #expect(headers["dlq.source.offset"] == "\(reports[original].offset)")
                         #expect(headers["dlq.detail"]?.isEmpty == false)
+                        let parsed = try #require(
+                            DeadLetterHeaders(parsing: letter.headers.map { MessageHeader(name: $0.key, value: $0.value) })
+                        )
+                        #expect(parsed.contract == DeadLetterHeaders.contractVersion)
+                        #expect(parsed.reason.rawValue == reason)
+                        #expect(parsed.lastFailureAt != nil)
+                        #expect(parsed.attempts == nil)
                     }
                 }
             }

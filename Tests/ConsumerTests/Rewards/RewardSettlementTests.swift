@@ -1,4 +1,5 @@
 import Consumer
+import Domain
 import FakeRewardAPI
 import Foundation
 import Projections
@@ -236,7 +237,17 @@ extension PipelineTests {
                                 [pipeline.topics.rewardCommandsDLQ]
                             )
                             #expect(dead.count == rewards)
-                            #expect(dead.allSatisfy { $0[1]?.contains("dlq.reason") == true })
+                            for letter in dead {
+                                let parsed = try #require(DeadLetterHeaders(parsing: Pipeline.outboxHeaders(letter[1])))
+                                #expect(parsed.contract == DeadLetterHeaders.contractVersion)
+                                #expect(parsed.reason == .rewardParked)
+                                #expect(parsed.detail.hasPrefix("gave up after 2 attempts"))
+                                #expect(parsed.attempts == 2)
+                                #expect(parsed.source == nil)
+                                let first = try #require(parsed.firstFailureAt)
+                                let last = try #require(parsed.lastFailureAt)
+                                #expect(first <= last)
+                            }
                             fake.updateFaults { $0.down = false }
                             let redriven = try RewardStore.redrive(keys: [], eventID: 12, on: pipeline.connection)
                             #expect(redriven.count == rewards)
@@ -249,6 +260,52 @@ extension PipelineTests {
                     }
                     #expect(fake.ledger.paidCount == rewards)
                     #expect(fake.ledger.payments.allSatisfy { $0.requests == 1 })
+                }
+            }
+        }
+
+        @Test func aMessageThatIsNotARewardCommandIsDeadLetteredWithItsSource() async throws {
+            try await Pipeline.with { pipeline in
+                let garbage = OutgoingMessage(
+                    topic: pipeline.topics.rewardCommands,
+                    key: Array("1:1".utf8),
+                    value: Array("not a command".utf8),
+                    headers: [KafkaHeader(key: "traceparent", value: Array("00-abc".utf8))]
+                )
+                let report = try await pipeline.blocking { try pipeline.produce([garbage])[0] }
+                try await withFakeRewardAPI(FakeRewardFaults()) { _, url in
+                    let settler = pipeline.rewardSettler(api: url)
+                    try await withServices([settler]) {
+                        try await pipeline.blocking {
+                            try pipeline.waitUntil("the settler dead-lettered the message") {
+                                try pipeline.count("outbox", where: "topic = '\(pipeline.topics.rewardCommandsDLQ)'") == 1
+                            }
+                        }
+                    }
+                }
+                try await pipeline.blocking {
+                    let dead = try pipeline.rows(
+                        "SELECT convert_from(payload, 'UTF8'), headers::text FROM outbox WHERE topic = $1",
+                        [pipeline.topics.rewardCommandsDLQ]
+                    )
+                    #expect(dead.count == 1)
+                    #expect(dead.first?[0] == "not a command")
+                    let headers = try Pipeline.outboxHeaders(dead.first?[1])
+                    #expect(headers.first == MessageHeader(name: "traceparent", value: Array("00-abc".utf8)))
+                    let parsed = try #require(DeadLetterHeaders(parsing: headers))
+                    #expect(parsed.contract == DeadLetterHeaders.contractVersion)
+                    #expect(parsed.reason == .notARewardCommand)
+                    #expect(parsed.detail.isEmpty == false)
+                    #expect(
+                        parsed.source
+                            == SourcePosition(
+                                topic: pipeline.topics.rewardCommands,
+                                partition: report.partition,
+                                offset: report.offset
+                            )
+                    )
+                    #expect(parsed.attempts == nil)
+                    #expect(parsed.lastFailureAt != nil)
                 }
             }
         }
