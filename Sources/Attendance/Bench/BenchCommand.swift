@@ -26,7 +26,9 @@ struct CheckInsBenchmark: AsyncParsableCommand {
             """
     )
 
-    @OptionGroup var options: ConnectionOptions
+    @OptionGroup var database: DatabaseURLOptions
+    @OptionGroup var migrationsFolder: MigrationsFolderOptions
+    @OptionGroup var topicsFolder: TopicsFolderOptions
 
     @Option(help: "Requests to generate.") var requests = 1_000_000
     @Option(help: "Distinct members.") var members = 100_000
@@ -39,8 +41,8 @@ struct CheckInsBenchmark: AsyncParsableCommand {
     var window = 20_000
 
     func run() async throws {
-        let databaseURL = try options.requireDatabaseURL()
-        let migrations = options.migrationsURL()
+        let databaseURL = try database.requireDatabaseURL()
+        let migrations = migrationsFolder.migrationsURL()
         let logger = {
             var logger = Logger(label: "attendance.bench")
             logger.logLevel = .warning
@@ -67,7 +69,7 @@ struct CheckInsBenchmark: AsyncParsableCommand {
 
         // 1. The pipeline, end to end.
         let cluster = try KafkaMockCluster(brokers: 3)
-        _ = try TopicReconciler.apply(try TopicSpec.loadAll(from: options.topicsURL()), mock: cluster)
+        _ = try TopicReconciler.apply(try TopicSpec.loadAll(from: topicsFolder.topicsURL()), mock: cluster)
         let kafka = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)
         let latencies = LatencyRecorder()
         var consumerConfiguration = CheckInConsumer.Configuration(

@@ -14,7 +14,8 @@ struct ReplayBenchmark: AsyncParsableCommand {
             """
     )
 
-    @OptionGroup var options: ConnectionOptions
+    @OptionGroup var database: DatabaseURLOptions
+    @OptionGroup var migrationsFolder: MigrationsFolderOptions
 
     @Option(help: "CHECK_IN log rows to generate.") var rows = 1_000_000
     @Option(help: "Events the rows are spread over.") var events = 5
@@ -22,8 +23,8 @@ struct ReplayBenchmark: AsyncParsableCommand {
     @Option(name: .customLong("chunk-size"), help: "Log rows per rebuild chunk.") var chunkSize = 20_000
 
     func run() async throws {
-        let url = try options.requireDatabaseURL()
-        let migrations = options.migrationsURL()
+        let url = try database.requireDatabaseURL()
+        let migrations = migrationsFolder.migrationsURL()
         let schema = "bench_replay"
         let (rows, events, days, chunkSize) = (rows, events, days, chunkSize)
         let environment = try await Blocking.run("bench-env") { try BenchEnvironment.read(url) }

@@ -17,7 +17,9 @@ struct RewardsBenchmark: AsyncParsableCommand {
             """
     )
 
-    @OptionGroup var options: ConnectionOptions
+    @OptionGroup var database: DatabaseURLOptions
+    @OptionGroup var migrationsFolder: MigrationsFolderOptions
+    @OptionGroup var topicsFolder: TopicsFolderOptions
 
     @Option(help: "Reward commands to settle.") var commands = 200_000
     @Option(help: "Members the rewards are spread over (commands / members days each).") var members = 20_000
@@ -31,9 +33,9 @@ struct RewardsBenchmark: AsyncParsableCommand {
     var window = 40_000
 
     func run() async throws {
-        let databaseURL = try options.requireDatabaseURL()
-        let migrations = options.migrationsURL()
-        let topicsURL = options.topicsURL()
+        let databaseURL = try database.requireDatabaseURL()
+        let migrations = migrationsFolder.migrationsURL()
+        let topicsURL = topicsFolder.topicsURL()
         let logger = {
             var logger = Logger(label: "attendance.bench")
             logger.logLevel = .warning

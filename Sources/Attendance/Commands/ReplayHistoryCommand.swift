@@ -15,7 +15,7 @@ struct ReplayHistoryCommand: AsyncParsableCommand {
             """
     )
 
-    @OptionGroup var options: ConnectionOptions
+    @OptionGroup var database: DatabaseOptions
 
     @Flag(help: "Continue the stopped rebuild instead of starting over.")
     var resume = false
@@ -45,8 +45,8 @@ struct ReplayHistoryCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let url = try options.requireDatabaseURL()
-        let schema = try options.resolvedSchema()
+        let url = try database.requireDatabaseURL()
+        let schema = try database.resolvedSchema()
         let configuration = {
             var configuration = HistoryRebuild.Configuration()
             configuration.chunkSize = chunkSize

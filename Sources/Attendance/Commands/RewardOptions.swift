@@ -50,9 +50,9 @@ struct RewardOptions: ParsableArguments {
     }
 
     func settlerConfiguration(
-        _ options: ConnectionOptions,
-        brokers: String,
+        kafka: KafkaConfiguration,
         databaseURL: String,
+        schema: String,
         urls: (points: String, coupons: String)
     ) throws -> RewardSettler.Configuration {
         var api = RewardAPIClient.Configuration(pointsBaseURL: urls.points, couponsBaseURL: urls.coupons)
@@ -61,10 +61,10 @@ struct RewardOptions: ParsableArguments {
         let group =
             nonEmpty(settlerGroupID) ?? nonEmpty(environment["ATTENDANCE_SETTLER_GROUP_ID"]) ?? "attendance-reward-settler"
         var configuration = RewardSettler.Configuration(
-            kafka: options.kafkaConfiguration(brokers: brokers),
+            kafka: kafka,
             groupID: group,
             databaseURL: databaseURL,
-            schema: try options.resolvedSchema(),
+            schema: schema,
             api: api
         )
         configuration.retry.maxAttempts = maxAttempts

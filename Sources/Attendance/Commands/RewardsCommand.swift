@@ -16,15 +16,15 @@ struct RewardsListCommand: AsyncParsableCommand {
         abstract: "Count rewards per status and list them (most recently changed first)."
     )
 
-    @OptionGroup var options: ConnectionOptions
+    @OptionGroup var database: DatabaseOptions
 
     @Option(help: "PENDING, SUCCEEDED, FAILED, BUDGET_EXCEEDED or PARKED (default: all).") var status: String?
     @Option(help: "Only this event.") var event: Int64?
     @Option(help: "Most rewards listed.") var limit = 50
 
     func run() async throws {
-        let databaseURL = try options.requireDatabaseURL()
-        let schema = try options.resolvedSchema()
+        let databaseURL = try database.requireDatabaseURL()
+        let schema = try database.resolvedSchema()
         var filter: RewardStatus?
         if let status {
             guard let parsed = RewardStatus(rawValue: status.uppercased()) else {
@@ -60,7 +60,7 @@ struct RewardsRetryCommand: AsyncParsableCommand {
         discussion: "Idempotent: only PARKED rewards move (to PENDING, due now); running it again changes nothing."
     )
 
-    @OptionGroup var options: ConnectionOptions
+    @OptionGroup var database: DatabaseOptions
 
     @Option(name: .customLong("key"), help: "Idempotency key of a parked reward (repeatable).") var keys: [String] = []
     @Option(help: "Every parked reward of this event.") var event: Int64?
@@ -73,8 +73,8 @@ struct RewardsRetryCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let databaseURL = try options.requireDatabaseURL()
-        let schema = try options.resolvedSchema()
+        let databaseURL = try database.requireDatabaseURL()
+        let schema = try database.resolvedSchema()
         let redriven = try await Blocking.run("rewards-retry") { [keys, event] in
             let connection = try PostgresConnection.connect(databaseURL, applicationName: "attendance-rewards", searchPath: schema)
             defer { connection.close() }

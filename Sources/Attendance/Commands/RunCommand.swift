@@ -20,8 +20,13 @@ struct RunCommand: AsyncParsableCommand {
             """
     )
 
-    @OptionGroup var options: ConnectionOptions
-    @OptionGroup var service: ServiceOptions
+    @OptionGroup var kafka: KafkaOptions
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var consumerGroup: GroupOptions
+    @OptionGroup var migrationsFolder: MigrationsFolderOptions
+    @OptionGroup var topicsFolder: TopicsFolderOptions
+    @OptionGroup var tuning: ConsumerOptions
+    @OptionGroup var log: LogOptions
     @OptionGroup var rewards: RewardOptions
     @OptionGroup var operations: OperationsOptions
 
@@ -37,27 +42,28 @@ struct RunCommand: AsyncParsableCommand {
     var demoMembers = 20_000
 
     func run() async throws {
-        let databaseURL = try options.requireDatabaseURL()
-        let logger = try service.logger(label: "attendance.run", options: options)
+        let databaseURL = try database.requireDatabaseURL()
+        let logger = try log.logger(label: "attendance.run")
         let (address, registry) = try operations.bootstrap()
-        let isEmbedded = embedded || options.resolvedBrokers() == nil
-        var options = options
+        let isEmbedded = embedded || kafka.resolvedBrokers() == nil
+        var database = database
+        var groupID = try consumerGroup.resolvedGroupID()
         if isEmbedded {
             // The embedded cluster is new and empty every run, so its data must be too: offsets stored for an
             // earlier cluster would skip this one's messages. The demo gets its own schema, recreated each run,
             // and a group id of its own.
-            if options.schema == nil, options.environment["ATTENDANCE_SCHEMA"] == nil {
-                options.schema = Self.embeddedSchema
+            if database.usesDefaultSchema {
+                database.schema = Self.embeddedSchema
                 try await Blocking.run("reset") { try Setup.drop(schema: Self.embeddedSchema, databaseURL: databaseURL) }
             }
-            options.groupID = "attendance-embedded-\(Int(Date().timeIntervalSince1970))"
+            groupID = "attendance-embedded-\(Int(Date().timeIntervalSince1970))"
         }
-        let schema = try options.resolvedSchema()
+        let schema = try database.resolvedSchema()
 
         var mock: KafkaMockCluster?
         let brokers: String
         if isEmbedded {
-            let specs = try TopicSpec.loadAll(from: options.topicsURL())
+            let specs = try TopicSpec.loadAll(from: topicsFolder.topicsURL())
             let cluster = try KafkaMockCluster(brokers: 3)
             let created = try TopicReconciler.apply(specs, mock: cluster)
             mock = cluster
@@ -66,22 +72,28 @@ struct RunCommand: AsyncParsableCommand {
             say("  send more:  echo '1:1001|{...}' | kcat -P -b \(brokers) -t attendance.check-in-requests.v1 -K '|'")
             say("  watch:      kcat -C -b \(brokers) -t attendance.reward-commands.v1 -f '%k %s\\n'")
         } else {
-            brokers = try options.requireBrokers()
+            brokers = try kafka.requireBrokers()
         }
+        let kafkaConfiguration = kafka.kafkaConfiguration(brokers: brokers)
 
-        let migrationsURL = options.migrationsURL()
+        let migrationsURL = migrationsFolder.migrationsURL()
         let report = try await Blocking.run("migrate") {
             try Setup.migrate(databaseURL: databaseURL, schema: schema, directory: migrationsURL)
         }
         say("database schema \(schema): \(report.applied.count) migrations applied, \(report.alreadyApplied) already")
 
         var services: [any Service] = []
-        let consumerConfiguration = try service.consumerConfiguration(options, brokers: brokers, databaseURL: databaseURL)
-        let consumers = (0..<(try service.resolvedConsumers(options))).map { _ in
+        let consumerConfiguration = tuning.consumerConfiguration(
+            kafka: kafkaConfiguration,
+            groupID: groupID,
+            databaseURL: databaseURL,
+            schema: schema
+        )
+        let consumers = (0..<(try tuning.resolvedConsumers())).map { _ in
             CheckInConsumer(configuration: consumerConfiguration, logger: logger)
         }
         let relay = OutboxRelay(
-            configuration: try service.relayConfiguration(options, brokers: brokers, databaseURL: databaseURL),
+            configuration: OutboxRelay.Configuration(kafka: kafkaConfiguration, databaseURL: databaseURL, schema: schema),
             logger: logger
         )
         services.append(contentsOf: consumers as [any Service])
@@ -104,7 +116,7 @@ struct RunCommand: AsyncParsableCommand {
                 seed: UInt64(UInt32(truncatingIfNeeded: Int(Date().timeIntervalSince1970)))
             )
             let feed = CheckInGenerator(
-                kafka: options.kafkaConfiguration(brokers: brokers),
+                kafka: kafkaConfiguration,
                 topic: TopicNames.standard.checkInRequests,
                 ratePerSecond: demoRate,
                 settings: settings,
@@ -131,7 +143,12 @@ struct RunCommand: AsyncParsableCommand {
             }
             if let urls {
                 let rewardSettler = RewardSettler(
-                    configuration: try rewards.settlerConfiguration(options, brokers: brokers, databaseURL: databaseURL, urls: urls),
+                    configuration: try rewards.settlerConfiguration(
+                        kafka: kafkaConfiguration,
+                        databaseURL: databaseURL,
+                        schema: schema,
+                        urls: urls
+                    ),
                     logger: logger
                 )
                 settler = rewardSettler
@@ -141,7 +158,7 @@ struct RunCommand: AsyncParsableCommand {
             let surface = OperationsSurface(
                 address: address,
                 registry: registry,
-                sampler: try .init(options, brokers: brokers, databaseURL: databaseURL),
+                sampler: .init(databaseURL: databaseURL, schema: schema, kafka: kafkaConfiguration),
                 consumers: consumers,
                 relay: relay,
                 settler: settler,

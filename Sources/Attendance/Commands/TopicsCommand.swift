@@ -17,15 +17,16 @@ struct TopicsCommand: AsyncParsableCommand {
             discussion: "Existing topics are never altered; a difference is reported (exit 1 with --fail-on-drift)."
         )
 
-        @OptionGroup var options: ConnectionOptions
+        @OptionGroup var kafka: KafkaOptions
+        @OptionGroup var topicsFolder: TopicsFolderOptions
 
         @Flag(help: "Exit 1 when an existing topic differs from its spec.")
         var failOnDrift = false
 
         func run() async throws {
-            let brokers = try options.requireBrokers()
-            let specs = try TopicSpec.loadAll(from: options.topicsURL())
-            let configuration = options.kafkaConfiguration(brokers: brokers)
+            let brokers = try kafka.requireBrokers()
+            let specs = try TopicSpec.loadAll(from: topicsFolder.topicsURL())
+            let configuration = kafka.kafkaConfiguration(brokers: brokers)
             let logger = Logger(label: "attendance.topics")
             let (created, drift) = try await Blocking.run("topics-apply") {
                 let admin = try KafkaAdmin(configuration: configuration, logger: logger)

@@ -14,7 +14,9 @@ struct FaultSuiteCommand: AsyncParsableCommand {
             """
     )
 
-    @OptionGroup var options: ConnectionOptions
+    @OptionGroup var database: DatabaseURLOptions
+    @OptionGroup var migrationsFolder: MigrationsFolderOptions
+    @OptionGroup var topicsFolder: TopicsFolderOptions
 
     @Flag(help: "The long form (≥ 50 kills, more of everything); the default is the short form run in CI.")
     var long = false
@@ -32,9 +34,9 @@ struct FaultSuiteCommand: AsyncParsableCommand {
     var postgresRestart: String?
 
     func run() async throws {
-        let databaseURL = try options.requireDatabaseURL()
+        let databaseURL = try database.requireDatabaseURL()
         let scenarios = try selectedScenarios()
-        let restart = postgresRestart ?? options.environment["ATTENDANCE_FAULTS_POSTGRES_RESTART"]
+        let restart = postgresRestart ?? Environment.values["ATTENDANCE_FAULTS_POSTGRES_RESTART"]
         let logDirectory = FileManager.default.temporaryDirectory
             .appendingPathComponent("attendance-faults-\(Int(Date().timeIntervalSince1970))")
         try FileManager.default.createDirectory(at: logDirectory, withIntermediateDirectories: true)
@@ -51,8 +53,8 @@ struct FaultSuiteCommand: AsyncParsableCommand {
                 long: long,
                 minimumRequests: requests ?? (long ? 60_000 : 8_000),
                 databaseURL: databaseURL,
-                migrations: options.migrationsURL(),
-                topicsDirectory: options.topicsURL().path,
+                migrations: migrationsFolder.migrationsURL(),
+                topicsDirectory: topicsFolder.topicsURL().path,
                 logDirectory: logDirectory,
                 postgresRestart: restart
             )

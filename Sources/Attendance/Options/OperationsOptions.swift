@@ -43,13 +43,3 @@ struct OperationsOptions: ParsableArguments {
         }
     }
 }
-
-extension OperationsSampler.Configuration {
-    init(_ options: ConnectionOptions, brokers: String, databaseURL: String) throws {
-        self.init(
-            databaseURL: databaseURL,
-            schema: try options.resolvedSchema(),
-            kafka: options.kafkaConfiguration(brokers: brokers)
-        )
-    }
-}
