@@ -28,7 +28,7 @@ struct ConsumeCommand: AsyncParsableCommand {
             databaseURL: databaseURL,
             schema: schema
         )
-        let (address, registry) = try operations.bootstrap()
+        let (address, registry) = try operations.bootstrap(for: .consume)
         let consumers = (0..<(try tuning.resolvedConsumers())).map { _ in
             CheckInConsumer(configuration: configuration, logger: logger)
         }
@@ -63,7 +63,7 @@ struct RelayCommand: AsyncParsableCommand {
         let databaseURL = try database.requireDatabaseURL()
         let schema = try database.resolvedSchema()
         let logger = try log.logger(label: "attendance.relay")
-        let (address, registry) = try operations.bootstrap()
+        let (address, registry) = try operations.bootstrap(for: .relay)
         let relay = OutboxRelay(
             configuration: OutboxRelay.Configuration(
                 kafka: kafka.kafkaConfiguration(brokers: brokers),

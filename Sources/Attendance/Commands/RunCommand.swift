@@ -44,7 +44,7 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let databaseURL = try database.requireDatabaseURL()
         let logger = try log.logger(label: "attendance.run")
-        let (address, registry) = try operations.bootstrap()
+        let (address, registry) = try operations.bootstrap(for: .run)
         let isEmbedded = embedded || kafka.resolvedBrokers() == nil
         var database = database
         var groupID = try consumerGroup.resolvedGroupID()
@@ -165,7 +165,7 @@ struct RunCommand: AsyncParsableCommand {
                 logger: logger
             )
             services.append(contentsOf: [surface.sampler, surface.server] as [any Service])
-            say("metrics and health at http://\(address)/metrics, /health/ready")
+            if address.port != 0 { say("metrics and health at http://\(address)/metrics, /health/ready") }
             let group = ServiceGroup(
                 configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             )

@@ -27,7 +27,7 @@ struct SettleCommand: AsyncParsableCommand {
         let schema = try database.resolvedSchema()
         let urls = try rewards.requireURLs()
         let logger = try log.logger(label: "attendance.settle")
-        let (address, registry) = try operations.bootstrap()
+        let (address, registry) = try operations.bootstrap(for: .settle)
         let settler = RewardSettler(
             configuration: try rewards.settlerConfiguration(
                 kafka: kafka.kafkaConfiguration(brokers: brokers),
