@@ -113,6 +113,7 @@ struct RunCommand: AsyncParsableCommand {
                 members: demoMembers,
                 days: days,
                 firstDay: firstDay,
+                newMembersEachRound: true,
                 seed: UInt64(UInt32(truncatingIfNeeded: Int(Date().timeIntervalSince1970)))
             )
             let feed = CheckInGenerator(
@@ -124,7 +125,10 @@ struct RunCommand: AsyncParsableCommand {
             )
             generator = feed
             services.append(feed)
-            say("feeding \(demoRate) generated check-ins/s for \(demoMembers) members over \(days) days; Ctrl-C stops")
+            say(
+                "feeding \(demoRate) generated check-ins/s for \(demoMembers) members over the last \(days) days, "
+                    + "then the next \(demoMembers) members, and so on; Ctrl-C stops"
+            )
         }
         // Reward settlement: against an in-process fake reward API when embedded (20 ms latency, 5% transient
         // failures), else against the configured APIs. The fake runs beside the service group, which needs its URL.
