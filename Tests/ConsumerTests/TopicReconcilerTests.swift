@@ -2,7 +2,7 @@ import Consumer
 import Foundation
 import Testing
 
-@Suite("TopicReconciler on the mock cluster")
+@Suite("TopicReconciler on the mock cluster", .timeLimit(.minutes(5)))
 struct TopicReconcilerTests {
     static func specs(_ texts: [String: String]) throws -> [TopicSpec] {
         let directory = try TopicSpecTests.directory(texts)

@@ -4,6 +4,7 @@ import Testing
 @testable import Domain
 
 /// `point_budget` and `coupon_budget`: optional payout caps of an event (issue 3).
+@Suite(.timeLimit(.minutes(1)))
 struct EventPolicyBudgetTests {
     @Test("budgets are optional and decode when present")
     func decode() throws {

@@ -1,7 +1,7 @@
 import Projections
 import Testing
 
-@Suite("Parameters round trip through the server")
+@Suite("Parameters round trip through the server", .timeLimit(.minutes(5)))
 struct PostgresParameterTests {
     static let hostileStrings: [String?] = [
         "plain", "", "NULL", "null", nil, "with,comma", "{braces}", "}", "{", "\"quoted\"", "\"", "back\\slash",

@@ -5,7 +5,7 @@ import Projections
 import Testing
 
 extension PipelineTests {
-    @Suite("malformed messages go to the DLQ and the partition goes on")
+    @Suite("malformed messages go to the DLQ and the partition goes on", .timeLimit(.minutes(5)))
     struct DeadLetters {
         @Test func badMessagesAreDeadLetteredWithTheirBytesAndTheNextRequestIsProcessed() async throws {
             try await Pipeline.with { pipeline in

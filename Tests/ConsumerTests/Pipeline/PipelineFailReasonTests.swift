@@ -5,7 +5,7 @@ import Projections
 import Testing
 
 extension PipelineTests {
-    @Suite("every fail reason of PRODUCT §3, end to end")
+    @Suite("every fail reason of PRODUCT §3, end to end", .timeLimit(.minutes(5)))
     struct FailReasons {
         /// January 2026 in Seoul, at most 2 days per member and 1 participant.
         static let capped = EventFixture(

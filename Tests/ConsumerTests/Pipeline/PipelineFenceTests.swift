@@ -5,7 +5,7 @@ import Projections
 import Testing
 
 extension PipelineTests {
-    @Suite("an offset fence after a failed attempt does not stall the partition")
+    @Suite("an offset fence after a failed attempt does not stall the partition", .timeLimit(.minutes(5)))
     struct FenceAfterFailure {
         static let event = EventFixture(id: 97, dailyReward: #"{"type": "POINT", "point_amount": 1}"#)
 

@@ -5,7 +5,7 @@ import Projections
 import Testing
 
 extension PipelineTests {
-    @Suite("produce → consume → exact rows → reward commands")
+    @Suite("produce → consume → exact rows → reward commands", .timeLimit(.minutes(5)))
     struct HappyPath {
         static let event = EventFixture(
             id: 42,

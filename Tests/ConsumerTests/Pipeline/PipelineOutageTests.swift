@@ -6,7 +6,7 @@ import Synchronization
 import Testing
 
 extension PipelineTests {
-    @Suite("Postgres outage: the consumer's backend is terminated mid-stream")
+    @Suite("Postgres outage: the consumer's backend is terminated mid-stream", .timeLimit(.minutes(5)))
     struct Outage {
         static let members = 100
         static let event = EventFixture(id: 95, dailyReward: #"{"type": "POINT", "point_amount": 3}"#)

@@ -5,7 +5,7 @@ import Projections
 import Testing
 
 extension PipelineTests {
-    @Suite("two consumers in one group, rebalancing mid-stream")
+    @Suite("two consumers in one group, rebalancing mid-stream", .timeLimit(.minutes(5)))
     struct Rebalance {
         static let members = 500
         static let days = 12

@@ -5,7 +5,7 @@ import Projections
 import Testing
 
 extension PipelineTests {
-    @Suite("redelivery, and a crash between the database commit and the Kafka commit")
+    @Suite("redelivery, and a crash between the database commit and the Kafka commit", .timeLimit(.minutes(5)))
     struct Redelivery {
         static let event = EventFixture(id: 90, dailyReward: #"{"type": "POINT", "point_amount": 5}"#)
 

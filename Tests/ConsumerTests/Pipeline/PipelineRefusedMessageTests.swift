@@ -5,7 +5,7 @@ import Projections
 import Testing
 
 extension PipelineTests {
-    @Suite("a message the database keeps refusing is set aside, the partition goes on")
+    @Suite("a message the database keeps refusing is set aside, the partition goes on", .timeLimit(.minutes(5)))
     struct RefusedMessage {
         static let event = EventFixture(id: 98, dailyReward: #"{"type": "POINT", "point_amount": 1}"#)
 

@@ -6,7 +6,7 @@ import Testing
 
 extension PipelineTests {
     /// Real messages, published by the relay after real batches, against the JSON Schema files in `topics/`.
-    @Suite("Analytics: published messages are valid against topics/ schemas")
+    @Suite("Analytics: published messages are valid against topics/ schemas", .timeLimit(.minutes(5)))
     struct AnalyticsSchemas {
         static let event = EventFixture(
             id: 51,

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// The validator itself: it must reject what the schemas forbid, or the tests that use it prove nothing.
-@Suite("Analytics: the test-only JSON Schema validator")
+@Suite("Analytics: the test-only JSON Schema validator", .timeLimit(.minutes(5)))
 struct JSONSchemaValidatorTests {
     static let topics = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

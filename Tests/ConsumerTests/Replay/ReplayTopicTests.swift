@@ -6,7 +6,7 @@ import Testing
 
 extension PipelineTests {
     /// `replay topic`: the input topic re-consumed into a separate schema by a separate group, without side effects.
-    @Suite("Replay: the input topic into a separate schema")
+    @Suite("Replay: the input topic into a separate schema", .timeLimit(.minutes(5)))
     struct ReplayTopic {
         static let event = EventFixture(
             id: 61,

@@ -2,7 +2,7 @@ import Consumer
 import Projections
 import Testing
 
-@Suite("Reward settlement state machines (no I/O)")
+@Suite("Reward settlement state machines (no I/O)", .timeLimit(.minutes(5)))
 struct RewardLifecycleTests {
     let policy = RewardRetryPolicy(maxAttempts: 3, initialBackoff: .seconds(1), maximumBackoff: .seconds(10))
 

@@ -7,7 +7,7 @@ import Testing
 
 extension PipelineTests {
     /// The settler against the fake reward API over loopback HTTP, the mock cluster and the real Postgres.
-    @Suite("Reward settlement: paid exactly once per key")
+    @Suite("Reward settlement: paid exactly once per key", .timeLimit(.minutes(5)))
     struct RewardSettlement {
         @Test func eachOutcomeIsRecordedWithItsAttemptsAndAnnouncedOnce() async throws {
             try await Pipeline.with { pipeline in

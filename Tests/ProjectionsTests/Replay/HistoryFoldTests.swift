@@ -2,7 +2,7 @@ import Domain
 import Projections
 import Testing
 
-@Suite("Replay: folding successes into totals and streaks")
+@Suite("Replay: folding successes into totals and streaks", .timeLimit(.minutes(5)))
 struct HistoryFoldTests {
     static let member = HistoryFold.Member(eventID: 1, memberID: 10)
     static let other = HistoryFold.Member(eventID: 1, memberID: 11)

@@ -4,7 +4,7 @@ import Projections
 import Testing
 
 /// `replay history` against the real projector's output: rebuild, diff, swap, resume, and no side effects.
-@Suite("Replay: history rebuilt from the event log", .serialized)
+@Suite("Replay: history rebuilt from the event log", .serialized, .timeLimit(.minutes(5)))
 struct HistoryRebuildTests {
     /// Runs `body` with a freshly filled fixture on a thread of its own (libpq blocks).
     private func withFixture(_ body: @escaping @Sendable (inout ReplayFixture) throws -> Void) async throws {
