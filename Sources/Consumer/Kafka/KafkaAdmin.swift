@@ -1,4 +1,4 @@
-import CRdKafka
+internal import CRdKafka
 import Logging
 
 /// What the cluster reports about an existing topic.
