@@ -1,7 +1,7 @@
 import ArgumentParser
-import Logging
 import Consumer
 import Foundation
+import Logging
 import Projections
 
 /// `attendance`: the one executable of the platform (PRODUCT §8).

@@ -44,8 +44,13 @@ struct EventPolicyBudgetTests {
     func typed() throws {
         #expect(throws: PolicyValidationError.self) {
             try EventPolicy(
-                id: 1, name: "n", status: .active, startsAt: Timestamp(microsecondsSinceEpoch: 0),
-                endsAt: Timestamp(microsecondsSinceEpoch: 1_000_000), timeZoneIdentifier: "UTC", pointBudget: -1
+                id: 1,
+                name: "n",
+                status: .active,
+                startsAt: Timestamp(microsecondsSinceEpoch: 0),
+                endsAt: Timestamp(microsecondsSinceEpoch: 1_000_000),
+                timeZoneIdentifier: "UTC",
+                pointBudget: -1
             )
         }
     }

@@ -11,8 +11,10 @@ struct EventsCommand: AsyncParsableCommand {
     struct Apply: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "apply",
-            abstract: "Validate and apply event policy files. Unchanged files change nothing; a changed file becomes a new policy version.",
-            discussion: "Every file is validated before anything is applied: one invalid file refuses the whole run (exit 2)."
+            abstract:
+                "Validate and apply event policy files. Unchanged files change nothing; a changed file becomes a new policy version.",
+            discussion:
+                "Every file is validated before anything is applied: one invalid file refuses the whole run (exit 2)."
         )
 
         @OptionGroup var database: DatabaseOptions

@@ -61,7 +61,9 @@ struct ReplayTopicCommand: AsyncParsableCommand {
         let liveGroup = try consumerGroup.resolvedGroupID()
         let group = replayGroup ?? "attendance-replay-\(into)"
         guard into != live else { throw ConfigurationError("--into must differ from the live schema \(live)") }
-        guard group != liveGroup else { throw ConfigurationError("--replay-group must differ from the live group \(liveGroup)") }
+        guard group != liveGroup else {
+            throw ConfigurationError("--replay-group must differ from the live group \(liveGroup)")
+        }
         let logger = try log.logger(label: "attendance.replay")
         let migrations = migrationsFolder.migrationsURL()
         let target = into
@@ -81,21 +83,28 @@ struct ReplayTopicCommand: AsyncParsableCommand {
         )
         configuration.emitsSideEffects = false
         configuration.startPosition =
-            if let fromOffset { .offset(fromOffset) } else if let fromTimestamp, let at = Timestamp(rfc3339: fromTimestamp) {
+            if let fromOffset {
+                .offset(fromOffset)
+            } else if let fromTimestamp, let at = Timestamp(rfc3339: fromTimestamp) {
                 .timestamp(millisecondsSinceEpoch: at.microsecondsSinceEpoch / 1_000)
             } else { .earliest }
         let consumer = CheckInConsumer(configuration: configuration, logger: logger)
         let watcher = ReplayTopicWatcher(consumer: consumer, stopWhenCaughtUp: untilCaughtUp)
         let serviceGroup = ServiceGroup(
             configuration: .init(
-                services: [.init(service: consumer), .init(service: watcher, successTerminationBehavior: .gracefullyShutdownGroup)],
+                services: [
+                    .init(service: consumer),
+                    .init(service: watcher, successTerminationBehavior: .gracefullyShutdownGroup),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
         )
         try await serviceGroup.run()
         let snapshot = consumer.statistics.snapshot
-        say("replay topic: logged \(snapshot.logged), successes \(snapshot.successes), duplicates \(snapshot.duplicates), malformed \(snapshot.deadLettered) (not dead-lettered in a replay)")
+        say(
+            "replay topic: logged \(snapshot.logged), successes \(snapshot.successes), duplicates \(snapshot.duplicates), malformed \(snapshot.deadLettered) (not dead-lettered in a replay)"
+        )
     }
 }
 
@@ -115,7 +124,9 @@ struct ReplayTopicWatcher: Service {
             let snapshot = consumer.statistics.snapshot
             let lag = snapshot.lag.values.reduce(0, +)
             if tick % 5 == 0 {
-                say("replay topic: logged \(snapshot.logged), successes \(snapshot.successes), lag \(lag), retries \(snapshot.retries)")
+                say(
+                    "replay topic: logged \(snapshot.logged), successes \(snapshot.successes), lag \(lag), retries \(snapshot.retries)"
+                )
             }
             quietSeconds = snapshot.handled == lastHandled ? quietSeconds + 1 : 0
             lastHandled = snapshot.handled

@@ -35,7 +35,11 @@ struct RewardsListCommand: AsyncParsableCommand {
             filter = parsed
         }
         let (counts, rewards) = try await Blocking.run("rewards-list") { [event, limit, filter] in
-            let connection = try PostgresConnection.connect(databaseURL, applicationName: "attendance-rewards", searchPath: schema)
+            let connection = try PostgresConnection.connect(
+                databaseURL,
+                applicationName: "attendance-rewards",
+                searchPath: schema
+            )
             defer { connection.close() }
             return (
                 try RewardStore.counts(eventID: event, on: connection),
@@ -44,7 +48,8 @@ struct RewardsListCommand: AsyncParsableCommand {
         }
         say(RewardStatus.allCases.map { "\($0.rawValue) \(counts[$0] ?? 0)" }.joined(separator: " | "))
         for reward in rewards {
-            var line = "\(reward.status)\t\(reward.idempotencyKey)\t\(reward.rewardType) \(reward.payout)\tattempts \(reward.attempts)"
+            var line =
+                "\(reward.status)\t\(reward.idempotencyKey)\t\(reward.rewardType) \(reward.payout)\tattempts \(reward.attempts)"
             if let transactionID = reward.transactionID { line += "\ttx \(transactionID)" }
             if let next = reward.nextAttemptAt { line += "\tnext \(next)" }
             if let error = reward.lastError { line += "\t\(error)" }
@@ -76,7 +81,11 @@ struct RewardsRetryCommand: AsyncParsableCommand {
         let databaseURL = try database.requireDatabaseURL()
         let schema = try database.resolvedSchema()
         let redriven = try await Blocking.run("rewards-retry") { [keys, event] in
-            let connection = try PostgresConnection.connect(databaseURL, applicationName: "attendance-rewards", searchPath: schema)
+            let connection = try PostgresConnection.connect(
+                databaseURL,
+                applicationName: "attendance-rewards",
+                searchPath: schema
+            )
             defer { connection.close() }
             return try RewardStore.redrive(keys: keys, eventID: event, on: connection)
         }

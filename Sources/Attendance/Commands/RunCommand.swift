@@ -32,7 +32,10 @@ struct RunCommand: AsyncParsableCommand {
 
     static let embeddedSchema = "attendance_demo"
 
-    @Flag(help: "Start the embedded cluster and demo traffic even if brokers are configured (schema attendance_demo, recreated).")
+    @Flag(
+        help:
+            "Start the embedded cluster and demo traffic even if brokers are configured (schema attendance_demo, recreated)."
+    )
     var embedded = false
 
     @Option(name: .customLong("demo-rate"), help: "Generated check-ins per second in embedded mode.")
@@ -54,7 +57,9 @@ struct RunCommand: AsyncParsableCommand {
             // and a group id of its own.
             if database.usesDefaultSchema {
                 database.schema = Self.embeddedSchema
-                try await Blocking.run("reset") { try Setup.drop(schema: Self.embeddedSchema, databaseURL: databaseURL) }
+                try await Blocking.run("reset") {
+                    try Setup.drop(schema: Self.embeddedSchema, databaseURL: databaseURL)
+                }
             }
             groupID = "attendance-embedded-\(Int(Date().timeIntervalSince1970))"
         }
@@ -93,7 +98,11 @@ struct RunCommand: AsyncParsableCommand {
             CheckInConsumer(configuration: consumerConfiguration, logger: logger)
         }
         let relay = OutboxRelay(
-            configuration: OutboxRelay.Configuration(kafka: kafkaConfiguration, databaseURL: databaseURL, schema: schema),
+            configuration: OutboxRelay.Configuration(
+                kafka: kafkaConfiguration,
+                databaseURL: databaseURL,
+                schema: schema
+            ),
             logger: logger
         )
         services.append(contentsOf: consumers as [any Service])
@@ -132,7 +141,9 @@ struct RunCommand: AsyncParsableCommand {
         }
         // Reward settlement: against an in-process fake reward API when embedded (20 ms latency, 5% transient
         // failures), else against the configured APIs. The fake runs beside the service group, which needs its URL.
-        let fake: FakeRewardServer? = isEmbedded ? FakeRewardServer(configuration: .init(faults: .transient(0.05, latency: .milliseconds(20)))) : nil
+        let fake: FakeRewardServer? =
+            isEmbedded
+            ? FakeRewardServer(configuration: .init(faults: .transient(0.05, latency: .milliseconds(20)))) : nil
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             if let fake { tasks.addTask { try await fake.run() } }
             var settler: RewardSettler?
@@ -143,7 +154,9 @@ struct RunCommand: AsyncParsableCommand {
                 say("fake reward API at \(url) (20 ms latency, 5% transient failures)")
             } else {
                 urls = rewards.resolvedURLs()
-                if urls == nil { say("reward settler off: set ATTENDANCE_POINTS_API_URL and ATTENDANCE_COUPONS_API_URL to run it") }
+                if urls == nil {
+                    say("reward settler off: set ATTENDANCE_POINTS_API_URL and ATTENDANCE_COUPONS_API_URL to run it")
+                }
             }
             if let urls {
                 let rewardSettler = RewardSettler(

@@ -13,7 +13,8 @@ struct TopicsCommand: AsyncParsableCommand {
     struct Apply: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "apply",
-            abstract: "Create missing topics through the Admin API and report existing ones that differ from their spec.",
+            abstract:
+                "Create missing topics through the Admin API and report existing ones that differ from their spec.",
             discussion: """
                 Every topic is described and checked before anything changes; a refused override changes nothing \
                 (exit 2). Partition counts are never changed (the topics are keyed: more partitions would move keys \

@@ -92,7 +92,8 @@ struct CheckInWorkload: IteratorProtocol {
         }
         if random.nextDouble() < settings.retapRate {
             let retap = Array(
-                "{\"request_id\":\"\(requestID)-again\",\"event_id\":\(eventID),\"member_id\":\(memberID),\"requested_at\":\"\(requestedAt.adding(seconds: 60))\",\"channel\":\"WEB\"}".utf8
+                "{\"request_id\":\"\(requestID)-again\",\"event_id\":\(eventID),\"member_id\":\(memberID),\"requested_at\":\"\(requestedAt.adding(seconds: 60))\",\"channel\":\"WEB\"}"
+                    .utf8
             )
             queued.append(Message(key: key, value: retap, kind: .valid))
         }

@@ -5,7 +5,8 @@ import Logging
 struct FaultSuiteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "faults",
-        abstract: "Run the fault suite: services as separate processes, faults injected under traffic, invariants checked.",
+        abstract:
+            "Run the fault suite: services as separate processes, faults injected under traffic, invariants checked.",
         discussion: """
             Each scenario gets its own schema (faults_<scenario>) and Kafka-protocol cluster process, runs two \
             consumers and a relay as `attendance` processes, and ends by checking that every request has exactly \
@@ -21,7 +22,9 @@ struct FaultSuiteCommand: AsyncParsableCommand {
     @Flag(help: "The long form (≥ 50 kills, more of everything); the default is the short form run in CI.")
     var long = false
 
-    @Option(help: "Scenarios to run, comma-separated (\(FaultScenario.allCases.map(\.rawValue).joined(separator: ", "))).")
+    @Option(
+        help: "Scenarios to run, comma-separated (\(FaultScenario.allCases.map(\.rawValue).joined(separator: ", ")))."
+    )
     var only: String?
 
     @Option(help: "Valid requests to produce at least, per scenario (default 8000 short, 60000 long).")
@@ -29,7 +32,8 @@ struct FaultSuiteCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("postgres-restart"),
-        help: "Shell command that restarts the PostgreSQL server (env ATTENDANCE_FAULTS_POSTGRES_RESTART); required for postgres-restart."
+        help:
+            "Shell command that restarts the PostgreSQL server (env ATTENDANCE_FAULTS_POSTGRES_RESTART); required for postgres-restart."
     )
     var postgresRestart: String?
 

@@ -10,7 +10,9 @@ struct GroupOptions: ParsableArguments {
 
     func resolvedGroupID() throws -> String {
         let group = Environment.value(groupID, "ATTENDANCE_GROUP_ID") ?? "attendance-check-in"
-        guard group.count <= 255 else { throw ConfigurationError("--group-id / ATTENDANCE_GROUP_ID is longer than 255") }
+        guard group.count <= 255 else {
+            throw ConfigurationError("--group-id / ATTENDANCE_GROUP_ID is longer than 255")
+        }
         return group
     }
 }

@@ -8,7 +8,13 @@ public struct TopicConfigEntry: Sendable, Hashable {
     public let isReadOnly: Bool
     public let isSensitive: Bool
 
-    public init(name: String, value: String?, isTopicOverride: Bool, isReadOnly: Bool = false, isSensitive: Bool = false) {
+    public init(
+        name: String,
+        value: String?,
+        isTopicOverride: Bool,
+        isReadOnly: Bool = false,
+        isSensitive: Bool = false
+    ) {
         self.name = name
         self.value = value
         self.isTopicOverride = isTopicOverride

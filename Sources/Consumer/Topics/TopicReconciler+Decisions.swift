@@ -2,7 +2,9 @@
 extension TopicReconciler {
     /// Configs `--alter` sets on an existing topic: they change how long and how large messages are kept, never
     /// where a key goes or which writes are accepted.
-    public static let safeToAlter: Set<String> = ["cleanup.policy", "max.message.bytes", "retention.bytes", "retention.ms"]
+    public static let safeToAlter: Set<String> = [
+        "cleanup.policy", "max.message.bytes", "retention.bytes", "retention.ms",
+    ]
 
     static let minInsyncReplicas = "min.insync.replicas"
 
@@ -117,7 +119,12 @@ extension TopicReconciler {
         var configDrift: [TopicDrift] = []
         let expected = expectedConfigs(spec, settings)
         for key in expected.keys.sorted() where actual[key] != expected[key] {
-            let drift = TopicDrift(topic: spec.name, field: "configs.\(key)", expected: expected[key]!, actual: actual[key])
+            let drift = TopicDrift(
+                topic: spec.name,
+                field: "configs.\(key)",
+                expected: expected[key]!,
+                actual: actual[key]
+            )
             if safeToAlter.contains(key) {
                 if settings.alter {
                     changes[key] = expected[key]
@@ -129,7 +136,10 @@ extension TopicReconciler {
                 plan.findings.append(
                     TopicFinding(
                         drift,
-                        .leftAsIs(why: "never altered here: it decides which writes the brokers accept; change it deliberately")
+                        .leftAsIs(
+                            why:
+                                "never altered here: it decides which writes the brokers accept; change it deliberately"
+                        )
                     )
                 )
             } else {

@@ -243,7 +243,12 @@ extension CheckInProjector {
         detail: String,
         at now: Timestamp
     ) -> OutboxMessage {
-        let deadLetter = DeadLetterHeaders(reason: reason, detail: detail, source: envelope.position, lastFailureAt: now)
+        let deadLetter = DeadLetterHeaders(
+            reason: reason,
+            detail: detail,
+            source: envelope.position,
+            lastFailureAt: now
+        )
         return OutboxMessage(
             topic: configuration.topics.checkInRequestsDLQ,
             key: envelope.key,
@@ -274,7 +279,10 @@ extension CheckInProjector {
         var outbox: [OutboxMessage] = []
         for success in successes where !success.rewards.isEmpty {
             guard let historyID = historyIDs[success.logID] else {
-                throw ConcurrentCheckInError(eventID: success.row.request.eventID, requestID: success.row.request.requestID)
+                throw ConcurrentCheckInError(
+                    eventID: success.row.request.eventID,
+                    requestID: success.row.request.requestID
+                )
             }
             let eventID = success.row.request.eventID
             let memberID = success.row.request.memberID

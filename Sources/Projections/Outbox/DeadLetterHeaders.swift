@@ -126,8 +126,14 @@ public struct DeadLetterHeaders: Sendable, Hashable {
             source = SourcePosition(topic: topic, partition: partition, offset: offset)
         } else if let legacy = text[Name.legacySource] {
             let parts = legacy.split(separator: "/", omittingEmptySubsequences: false)
-            if parts.count >= 3, let partition = Int32(parts[parts.count - 2]), let offset = Int64(parts[parts.count - 1]) {
-                source = SourcePosition(topic: parts.dropLast(2).joined(separator: "/"), partition: partition, offset: offset)
+            if parts.count >= 3, let partition = Int32(parts[parts.count - 2]),
+                let offset = Int64(parts[parts.count - 1])
+            {
+                source = SourcePosition(
+                    topic: parts.dropLast(2).joined(separator: "/"),
+                    partition: partition,
+                    offset: offset
+                )
             }
         }
         guard contract == 0 else { return }

@@ -49,7 +49,10 @@ extension PipelineTests {
                         let others = (2...20).map { Self.request("m-\($0)", member: Int64($0), day: 1) }
                         let reports = try pipeline.produce((same + others).map { $0.message() })
                         try pipeline.waitForLogRows(21, consumers: [consumer], timeout: .seconds(60))
-                        try pipeline.waitUntil("the refused message is set aside", detail: { Pipeline.describe([consumer]) }) {
+                        try pipeline.waitUntil(
+                            "the refused message is set aside",
+                            detail: { Pipeline.describe([consumer]) }
+                        ) {
                             consumer.statistics.snapshot.deadLettered == 1
                         }
                         return reports

@@ -1,7 +1,11 @@
-@testable import Consumer
 import Testing
 
-@Suite("Reward intake queue: one command per member at a time, offsets committed up to the first unfinished", .timeLimit(.minutes(5)))
+@testable import Consumer
+
+@Suite(
+    "Reward intake queue: one command per member at a time, offsets committed up to the first unfinished",
+    .timeLimit(.minutes(5))
+)
 struct RewardIntakeQueueTests {
     private let p0 = TopicPartition(topic: "attendance.reward-commands.v1", partition: 0)
     private let p1 = TopicPartition(topic: "attendance.reward-commands.v1", partition: 1)

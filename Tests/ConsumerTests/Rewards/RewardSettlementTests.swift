@@ -32,7 +32,9 @@ extension PipelineTests {
                             "SELECT last_error FROM event_attendance_reward_log WHERE status = 'FAILED' ORDER BY id"
                         )
                         #expect(failed.prefix(2).allSatisfy { $0[0]?.hasPrefix("HTTP 403") == true })
-                        #expect(failed.suffix(2).allSatisfy { $0[0]?.contains("coupon group CG-CLOSED is closed") == true })
+                        #expect(
+                            failed.suffix(2).allSatisfy { $0[0]?.contains("coupon group CG-CLOSED is closed") == true }
+                        )
                         let settled = try pipeline.settledTransactions()
                         #expect(fake.ledger.paidCount == settled.count)
                         for payment in fake.ledger.payments {
@@ -40,7 +42,9 @@ extension PipelineTests {
                         }
                         // Every attempt has a row with its status and latency; one settlement message per reward.
                         #expect(try pipeline.count("event_attendance_reward_attempt") == points + coupons)
-                        #expect(try pipeline.count("event_attendance_reward_attempt", where: "http_status IS NULL") == 0)
+                        #expect(
+                            try pipeline.count("event_attendance_reward_attempt", where: "http_status IS NULL") == 0
+                        )
                         let perKey = try pipeline.settlementMessagesPerKey()
                         #expect(perKey.count == points + coupons)
                         #expect(perKey.values.allSatisfy { $0 == 1 })
@@ -67,7 +71,9 @@ extension PipelineTests {
                 try await withFakeRewardAPI(faults) { fake, url in
                     let settler = pipeline.rewardSettler(api: url)
                     try await withServices([settler]) {
-                        try await pipeline.blocking { try pipeline.waitUntilNoRewardIsPending([settler], timeout: .seconds(90)) }
+                        try await pipeline.blocking {
+                            try pipeline.waitUntilNoRewardIsPending([settler], timeout: .seconds(90))
+                        }
                     }
                     try await pipeline.blocking {
                         #expect(try pipeline.rewardStatuses() == ["SUCCEEDED": rewards])
@@ -81,7 +87,10 @@ extension PipelineTests {
                         let counters = fake.ledger.counters
                         #expect(counters.serverErrors + counters.throttled + counters.timedOut + counters.dropped > 0)
                         // Lost responses were reconciled by asking again with the same key, not guessed.
-                        let unknown = try pipeline.count("event_attendance_reward_attempt", where: "outcome = 'UNKNOWN'")
+                        let unknown = try pipeline.count(
+                            "event_attendance_reward_attempt",
+                            where: "outcome = 'UNKNOWN'"
+                        )
                         #expect(unknown > 0)
                         #expect(try pipeline.count("event_attendance_reward_attempt") > rewards)
                         let perKey = try pipeline.settlementMessagesPerKey()
@@ -149,7 +158,9 @@ extension PipelineTests {
                     try pipeline.produceRewardCommands()
                 }
                 try await withFakeRewardAPI { fake, url in
-                    let settlers = (0..<2).map { _ in pipeline.rewardSettler(api: url, group: "budget") { $0.maxInFlight = 16 } }
+                    let settlers = (0..<2).map { _ in
+                        pipeline.rewardSettler(api: url, group: "budget") { $0.maxInFlight = 16 }
+                    }
                     try await withServices(settlers) {
                         try await pipeline.blocking { try pipeline.waitUntilNoRewardIsPending(settlers) }
                     }
@@ -251,7 +262,10 @@ extension PipelineTests {
                             fake.updateFaults { $0.down = false }
                             let redriven = try RewardStore.redrive(keys: [], eventID: 12, on: pipeline.connection)
                             #expect(redriven.count == rewards)
-                            try pipeline.waitUntil("re-driven rewards settle", detail: { "\(try pipeline.rewardStatuses())" }) {
+                            try pipeline.waitUntil(
+                                "re-driven rewards settle",
+                                detail: { "\(try pipeline.rewardStatuses())" }
+                            ) {
                                 try pipeline.rewardStatuses() == ["SUCCEEDED": rewards]
                             }
                             // Re-driving again changes nothing.
@@ -278,7 +292,8 @@ extension PipelineTests {
                     try await withServices([settler]) {
                         try await pipeline.blocking {
                             try pipeline.waitUntil("the settler dead-lettered the message") {
-                                try pipeline.count("outbox", where: "topic = '\(pipeline.topics.rewardCommandsDLQ)'") == 1
+                                try pipeline.count("outbox", where: "topic = '\(pipeline.topics.rewardCommandsDLQ)'")
+                                    == 1
                             }
                         }
                     }
