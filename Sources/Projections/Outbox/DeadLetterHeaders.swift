@@ -76,7 +76,7 @@ public struct DeadLetterHeaders: Sendable, Hashable {
         self.contract = Self.contractVersion
     }
 
-    /// The headers to append after the message's original ones. Detail is cut to 1,000 bytes' worth of characters.
+    /// The headers to append after the message's original ones; the detail is cut to 1,000 characters.
     public var headers: [MessageHeader] {
         var headers: [MessageHeader] = []
         func add(_ name: String, _ value: String?) {
