@@ -2,7 +2,7 @@
 import PackageDescription
 
 let strict: [SwiftSetting] = [
-    .treatAllWarnings(as: .error),
+    .treatAllWarnings(as: .error)
 ]
 
 let package = Package(
@@ -107,6 +107,15 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "DomainTests", dependencies: ["Domain"], swiftSettings: strict),
+        // The executable's commands: which settings each one shows and validates; the demo traffic.
+        .testTarget(
+            name: "AttendanceTests",
+            dependencies: [
+                "Attendance", "Domain", "Operations",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "Domain"], swiftSettings: strict),
         .testTarget(
             name: "ConsumerTests",

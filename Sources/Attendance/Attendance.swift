@@ -1,7 +1,7 @@
 import ArgumentParser
-import Logging
 import Consumer
 import Foundation
+import Logging
 import Projections
 
 /// `attendance`: the one executable of the platform (PRODUCT §8).
@@ -21,8 +21,17 @@ struct Attendance: AsyncParsableCommand {
     /// Exit codes: 0 success, 1 runtime failure, 2 bad usage or configuration (PRODUCT §8).
     static func main() async {
         bootstrapLogging()
+        var command: any ParsableCommand
         do {
-            var command = try parseAsRoot()
+            command = try parseAsRoot()
+        } catch {
+            // Parsing and every command's validate(): bad usage or configuration, whatever error type a validate()
+            // threw (ArgumentParser reports a ConfigurationError from there as a failure, exit 1, with its own dump).
+            if exitCode(for: error) == .success { Self.exit(withError: error) }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(2)
+        }
+        do {
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

@@ -13,7 +13,11 @@ extension APIServer {
         router.get("/health/ready") { _, _ in
             let (ready, checks) = self.readiness
             let body = try Self.encode(Readiness(ready: ready, checks: checks))
-            return Response(status: ready ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"], body: body)
+            return Response(
+                status: ready ? .ok : .serviceUnavailable,
+                headers: [.contentType: "application/json"],
+                body: body
+            )
         }
         router.get("/openapi.yaml") { _, _ in
             Response(
@@ -67,7 +71,9 @@ extension APIServer {
             throw APIProblem.unavailable("kafka-unavailable", "the check-in could not be handed to Kafka; retry it")
         }
         Counter(label: "attendance_api_checkins_submitted_total").increment()
-        if await waiters.wait(ticket, timeout: wait), let recorded = try await readOutcome(eventID: eventID, requestID: requestID) {
+        if await waiters.wait(ticket, timeout: wait),
+            let recorded = try await readOutcome(eventID: eventID, requestID: requestID)
+        {
             return try answer(recorded, for: submission)
         }
         Counter(label: "attendance_api_checkins_pending_total").increment()
@@ -114,7 +120,9 @@ extension APIServer {
             guard let policy = try store.policy(eventID: eventID) else { return (nil, nil) }
             return (policy, try store.memberAttendance(eventID: eventID, memberID: memberID))
         }
-        guard let policy, let record else { throw APIProblem.notFound("event-not-found", "there is no event \(eventID)") }
+        guard let policy, let record else {
+            throw APIProblem.notFound("event-not-found", "there is no event \(eventID)")
+        }
         return try Self.jsonResponse(
             .ok,
             MemberAttendanceBody(policy: policy.policy, memberID: memberID, record: record, now: .now())
@@ -245,7 +253,11 @@ extension APIServer {
     }
 
     static func json(_ status: HTTPResponse.Status, _ text: String) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        Response(
+            status: status,
+            headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: text))
+        )
     }
 }
 

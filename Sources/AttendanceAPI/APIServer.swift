@@ -94,7 +94,10 @@ public final class APIServer: Service, Sendable {
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port
                 self.port.withLock { $0 = bound }
-                self.logger.info("API listening", metadata: ["address": "\(self.configuration.address.host):\(bound ?? 0)"])
+                self.logger.info(
+                    "API listening",
+                    metadata: ["address": "\(self.configuration.address.host):\(bound ?? 0)"]
+                )
             },
             logger: quiet
         )

@@ -61,7 +61,9 @@ public final class FakeRewardServer: Service, Sendable {
         while true {
             if let port = port.withLock({ $0 }) { return port }
             guard ContinuousClock.now < deadline else {
-                throw FakeRewardServerError(description: "the fake reward API did not start listening within \(timeout)")
+                throw FakeRewardServerError(
+                    description: "the fake reward API did not start listening within \(timeout)"
+                )
             }
             try await Task.sleep(for: .milliseconds(10))
         }

@@ -4,8 +4,6 @@ public struct HTTPAddress: Sendable, Hashable, CustomStringConvertible {
     public var host: String
     public var port: Int
 
-    public static let `default` = HTTPAddress(host: "127.0.0.1", port: 9464)
-
     public init(host: String, port: Int) {
         self.host = host
         self.port = port

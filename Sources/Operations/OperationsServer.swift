@@ -72,7 +72,14 @@ public final class OperationsServer: Service, Sendable {
             router: router,
             configuration: .init(address: .hostname(address.host, port: address.port)),
             onServerRunning: { channel in
-                self.port.withLock { $0 = channel.localAddress?.port }
+                let bound = channel.localAddress?.port
+                // With port 0 the system picked one: this line is how an operator (or a scraper's config) learns it.
+                let listening = HTTPAddress(host: self.address.host, port: bound ?? self.address.port)
+                self.logger.notice(
+                    "serving metrics and health",
+                    metadata: ["address": "\(listening)", "requested": "\(self.address)"]
+                )
+                self.port.withLock { $0 = bound }
             },
             logger: quiet
         )

@@ -4,7 +4,7 @@ import Logging
 import Synchronization
 import Testing
 
-@Suite("JSON log lines")
+@Suite("JSON log lines", .timeLimit(.minutes(5)))
 struct JSONLogHandlerTests {
     final class Lines: Sendable {
         let captured = Mutex<[String]>([])

@@ -6,7 +6,7 @@ import Testing
 /// count is always min(3, brokers) whatever was requested), but its
 /// metadata names controller 0 while its brokers are 1…n, so controller-bound Admin APIs (CreateTopics,
 /// DescribeConfigs) would wait for a controller until they time out. KafkaAdmin fails those fast instead.
-@Suite("KafkaAdmin against the mock cluster")
+@Suite("KafkaAdmin against the mock cluster", .timeLimit(.minutes(5)))
 struct KafkaAdminTests {
     @Test func metadataDescribesExistingAndMissingTopics() async throws {
         try await onDedicatedThread {

@@ -1,7 +1,7 @@
 import Consumer
 import Testing
 
-@Suite("Configuration validation")
+@Suite("Configuration validation", .timeLimit(.minutes(5)))
 struct KafkaConfigurationTests {
     @Test func anUnknownPropertyIsNamed() {
         let configuration = KafkaConfiguration(bootstrapServers: "127.0.0.1:1", properties: ["no.such.property": "1"])

@@ -30,7 +30,7 @@ final class RecordingListener: KafkaRebalanceListener {
     }
 }
 
-@Suite("KafkaConsumer on the mock cluster")
+@Suite("KafkaConsumer on the mock cluster", .timeLimit(.minutes(5)))
 struct KafkaConsumerTests {
     static func consumer(_ cluster: KafkaMockCluster, group: String, listener: RecordingListener?) throws
         -> KafkaConsumer

@@ -3,7 +3,7 @@ import Foundation
 import Synchronization
 import Testing
 
-@Suite("KafkaProducer on the mock cluster")
+@Suite("KafkaProducer on the mock cluster", .timeLimit(.minutes(5)))
 struct KafkaProducerTests {
     @Test func producedBytesHeadersAndTimestampsComeBackUnchanged() async throws {
         try await onDedicatedThread {

@@ -2,7 +2,7 @@ import Consumer
 import Foundation
 import Testing
 
-@Suite("TopicReconciler on the mock cluster")
+@Suite("TopicReconciler on the mock cluster", .timeLimit(.minutes(5)))
 struct TopicReconcilerTests {
     static func specs(_ texts: [String: String]) throws -> [TopicSpec] {
         let directory = try TopicSpecTests.directory(texts)
@@ -72,6 +72,34 @@ struct TopicReconcilerTests {
                 }
                 #expect(error.name == "_UNSUPPORTED_FEATURE")
             }
+        }
+    }
+
+    @Test func alterAndOverridesFailFastWhereTheClusterHasNoAdminAPI() async throws {
+        // The mock cluster answers neither DescribeConfigs nor AlterConfigs: --alter must fail at once with the
+        // reason, not wait for a controller; the decisions themselves are in TopicDecisionTests.
+        try await onDedicatedThread {
+            let cluster = try TestSupport.cluster(topic: "alter.present")
+            let admin = try KafkaAdmin(
+                configuration: .init(bootstrapServers: cluster.bootstrapServers),
+                logger: TestSupport.logger()
+            )
+            let error = try #require(throws: KafkaError.self) {
+                try admin.alterConfigs(topic: "alter.present", configs: ["retention.ms": "1000"], timeout: .seconds(5))
+            }
+            #expect(error.name == "_UNSUPPORTED_FEATURE")
+            let specs = try Self.specs([
+                "p.json": TopicSpecTests.spec(name: "alter.present", configs: #"{"retention.ms": "1000"}"#)
+            ])
+            let applyError = try #require(throws: KafkaError.self) {
+                try TopicReconciler.apply(
+                    specs,
+                    admin: admin,
+                    settings: TopicApplySettings(replicationFactor: 1, minInsyncReplicas: 1, alter: true),
+                    timeout: .seconds(5)
+                )
+            }
+            #expect(applyError.name == "_UNSUPPORTED_FEATURE")
         }
     }
 }

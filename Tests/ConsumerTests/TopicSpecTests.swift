@@ -2,7 +2,7 @@ import Consumer
 import Foundation
 import Testing
 
-@Suite("Topic specs")
+@Suite("Topic specs", .timeLimit(.minutes(5)))
 struct TopicSpecTests {
     static let checkInRequests = """
         {"name": "attendance.check-in-requests.v1", "description": "Check-in requests", "partitions": 12,

@@ -13,11 +13,11 @@ struct AttendanceStandingTests {
         status: String = "ACTIVE",
         maxDays: Int? = nil,
         rules: String = """
-            [{"id": "streak3", "trigger": "STREAK", "count": 3, "repeat": true,
-              "reward": {"type": "COUPON", "coupon_group_id": "CG-3"}},
-             {"id": "total5", "trigger": "TOTAL", "count": 5, "repeat": false,
-              "reward": {"type": "POINT", "point_amount": 500}}]
-            """
+        [{"id": "streak3", "trigger": "STREAK", "count": 3, "repeat": true,
+          "reward": {"type": "COUPON", "coupon_group_id": "CG-3"}},
+         {"id": "total5", "trigger": "TOTAL", "count": 5, "repeat": false,
+          "reward": {"type": "POINT", "point_amount": 500}}]
+        """
     ) throws -> EventPolicy {
         let limit = maxDays.map { #", "max_attendance_days": \#($0)"# } ?? ""
         return try EventPolicy.decode(
@@ -75,7 +75,11 @@ struct AttendanceStandingTests {
 
     @Test("a member with no success yet")
     func newcomer() throws {
-        let standing = AttendanceStanding(policy: try Self.policy(), latest: nil, now: Self.at("2026-12-03T10:00:00+09:00"))
+        let standing = AttendanceStanding(
+            policy: try Self.policy(),
+            latest: nil,
+            now: Self.at("2026-12-03T10:00:00+09:00")
+        )
         #expect(standing.total == 0)
         #expect(standing.currentStreak == 0)
         #expect(!standing.checkedInToday)
@@ -120,7 +124,11 @@ struct AttendanceStandingTests {
         #expect(limited.nextMilestones.isEmpty)
         #expect(!limited.canCheckIn)
         // A paused event cannot be checked into, but its milestones are still ahead.
-        let paused = AttendanceStanding(policy: try Self.policy(status: "PAUSED"), latest: nil, now: Self.at("2026-12-03T08:00:00+09:00"))
+        let paused = AttendanceStanding(
+            policy: try Self.policy(status: "PAUSED"),
+            latest: nil,
+            now: Self.at("2026-12-03T08:00:00+09:00")
+        )
         #expect(!paused.canCheckIn)
         #expect(paused.nextMilestones.count == 2)
     }
@@ -140,6 +148,8 @@ struct AttendanceStandingTests {
 extension AttendanceStanding {
     /// The snapshot a test built it from, for chaining (only what the tests need).
     fileprivate var latest: AttendanceSnapshot? {
-        total == 0 ? nil : AttendanceSnapshot(date: today.adding(days: checkedInToday ? 0 : -1), total: total, streak: currentStreak)
+        total == 0
+            ? nil
+            : AttendanceSnapshot(date: today.adding(days: checkedInToday ? 0 : -1), total: total, streak: currentStreak)
     }
 }

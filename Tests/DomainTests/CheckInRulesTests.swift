@@ -2,6 +2,7 @@ import Testing
 
 @testable import Domain
 
+@Suite(.timeLimit(.minutes(1)))
 struct CheckInRulesTests {
     /// Seoul event running through 2027; requests below are at 09:15 Seoul time on their day.
     static let policy = makePolicy(

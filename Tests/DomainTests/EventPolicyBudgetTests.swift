@@ -4,6 +4,7 @@ import Testing
 @testable import Domain
 
 /// `point_budget` and `coupon_budget`: optional payout caps of an event (issue 3).
+@Suite(.timeLimit(.minutes(1)))
 struct EventPolicyBudgetTests {
     @Test("budgets are optional and decode when present")
     func decode() throws {
@@ -43,8 +44,13 @@ struct EventPolicyBudgetTests {
     func typed() throws {
         #expect(throws: PolicyValidationError.self) {
             try EventPolicy(
-                id: 1, name: "n", status: .active, startsAt: Timestamp(microsecondsSinceEpoch: 0),
-                endsAt: Timestamp(microsecondsSinceEpoch: 1_000_000), timeZoneIdentifier: "UTC", pointBudget: -1
+                id: 1,
+                name: "n",
+                status: .active,
+                startsAt: Timestamp(microsecondsSinceEpoch: 0),
+                endsAt: Timestamp(microsecondsSinceEpoch: 1_000_000),
+                timeZoneIdentifier: "UTC",
+                pointBudget: -1
             )
         }
     }

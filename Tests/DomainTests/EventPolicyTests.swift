@@ -3,6 +3,7 @@ import Testing
 
 @testable import Domain
 
+@Suite(.timeLimit(.minutes(1)))
 struct EventPolicyTests {
     @Test("the example of PRODUCT §2 decodes")
     func productExample() throws {

@@ -2,6 +2,7 @@ import Testing
 
 @testable import Domain
 
+@Suite(.timeLimit(.minutes(1)))
 struct RewardGrantTests {
     static let streak7 = BonusRule(
         id: "streak7",

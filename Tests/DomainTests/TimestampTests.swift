@@ -3,6 +3,7 @@ import Testing
 
 @testable import Domain
 
+@Suite(.timeLimit(.minutes(1)))
 struct TimestampTests {
     /// 2026-11-24T00:15:00Z in microseconds.
     static let reference: Int64 = 1_795_479_300_000_000

@@ -2,7 +2,7 @@ import Foundation
 import Projections
 import Testing
 
-@Suite("Migrations")
+@Suite("Migrations", .timeLimit(.minutes(5)))
 struct MigrationTests {
     static let initialFiles = [
         "0001_create_members.sql": "CREATE TABLE members (id bigint PRIMARY KEY, name text NOT NULL);\n",

@@ -2,7 +2,7 @@ import Testing
 
 @testable import Projections
 
-@Suite("Array literals, identifiers and bytea text, without a server")
+@Suite("Array literals, identifiers and bytea text, without a server", .timeLimit(.minutes(5)))
 struct PostgresArrayLiteralTests {
     @Test(arguments: [
         ([String?](), "{}"),

@@ -1,7 +1,7 @@
 import Projections
 import Testing
 
-@Suite("A connection the server dropped")
+@Suite("A connection the server dropped", .timeLimit(.minutes(5)))
 struct PostgresConnectionRecoveryTests {
     @Test func terminatedBackendIsRetriableConnectionLostAndResetRecovers() async throws {
         try await TestDatabase.withSchema { schema in

@@ -2,7 +2,7 @@ import Foundation
 import Projections
 import Testing
 
-@Suite("PostgresConnection against the real server")
+@Suite("PostgresConnection against the real server", .timeLimit(.minutes(5)))
 struct PostgresConnectionTests {
     @Test func connectsAndRunsASimpleQuery() async throws {
         try await TestDatabase.withSchema { schema in

@@ -2,7 +2,7 @@ import Foundation
 import Projections
 import Testing
 
-@Suite("PostgresError: classification and what descriptions reveal")
+@Suite("PostgresError: classification and what descriptions reveal", .timeLimit(.minutes(5)))
 struct PostgresErrorTests {
     @Test(arguments: [
         ("40001", true), ("40P01", true), ("57P01", true), ("57P02", true), ("57P03", true), ("55P03", true),

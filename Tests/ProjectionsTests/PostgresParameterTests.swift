@@ -1,7 +1,7 @@
 import Projections
 import Testing
 
-@Suite("Parameters round trip through the server")
+@Suite("Parameters round trip through the server", .timeLimit(.minutes(5)))
 struct PostgresParameterTests {
     static let hostileStrings: [String?] = [
         "plain", "", "NULL", "null", nil, "with,comma", "{braces}", "}", "{", "\"quoted\"", "\"", "back\\slash",
@@ -114,7 +114,10 @@ struct PostgresParameterTests {
 
         let optionalInts: [Int?] = [-5, nil, 7, Int.min]
         let optionalSmall: [Int32?] = [nil, Int32.min, 0]
-        let integers = try connection.execute("SELECT $1::bigint[]::text, $2::int[]::text", [optionalInts, optionalSmall])
+        let integers = try connection.execute(
+            "SELECT $1::bigint[]::text, $2::int[]::text",
+            [optionalInts, optionalSmall]
+        )
         #expect(integers.string(0, 0) == "{-5,NULL,7,-9223372036854775808}")
         #expect(integers.string(0, 1) == "{NULL,-2147483648,0}")
 

@@ -1,7 +1,7 @@
 import Projections
 import Testing
 
-@Suite("Transactions")
+@Suite("Transactions", .timeLimit(.minutes(5)))
 struct PostgresTransactionTests {
     struct BodyFailed: Error, Equatable {}
 

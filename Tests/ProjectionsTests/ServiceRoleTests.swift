@@ -3,7 +3,7 @@ import Projections
 import Testing
 
 /// The services' database role (migration 0011) can do what consume, relay and settle need and nothing more.
-@Suite("least-privilege service role")
+@Suite("least-privilege service role", .timeLimit(.minutes(5)))
 struct ServiceRoleTests {
     static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent()  // ProjectionsTests

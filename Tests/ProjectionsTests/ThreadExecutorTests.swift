@@ -19,7 +19,7 @@ final class Locked<Value: Sendable>: Sendable {
     }
 }
 
-@Suite("ThreadExecutor")
+@Suite("ThreadExecutor", .timeLimit(.minutes(5)))
 struct ThreadExecutorTests {
     @Test func runsTaskWorkOnItsOwnThread() async throws {
         let executor = ThreadExecutor(name: "exec-own-thread")

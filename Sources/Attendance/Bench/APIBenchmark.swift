@@ -25,21 +25,25 @@ struct APIBenchmark: AsyncParsableCommand {
             """
     )
 
-    @OptionGroup var options: ConnectionOptions
+    @OptionGroup var database: DatabaseURLOptions
+    @OptionGroup var migrationsFolder: MigrationsFolderOptions
+    @OptionGroup var topicsFolder: TopicsFolderOptions
 
     @Option(help: "Members with history.") var members = 100_000
     @Option(help: "Days of history per member.") var days = 10
-    @Option(name: .customLong("background-rate"), help: "Other check-ins per second while measuring.") var backgroundRate = 2_000
+    @Option(name: .customLong("background-rate"), help: "Other check-ins per second while measuring.")
+    var backgroundRate = 2_000
     @Option(name: .customLong("read-seconds"), help: "Length of the read phase.") var readSeconds = 20
     @Option(help: "Reads in flight (closed loop).") var concurrency = 64
     @Option(name: .customLong("submit-rate"), help: "Submissions per second.") var submitRate = 500
     @Option(name: .customLong("submit-seconds"), help: "Length of the submit phase.") var submitSeconds = 20
-    @Option(name: .customLong("drain-backlog"), help: "Check-ins in each consumer-throughput backlog.") var drainBacklog = 40_000
+    @Option(name: .customLong("drain-backlog"), help: "Check-ins in each consumer-throughput backlog.")
+    var drainBacklog = 40_000
     @Option(name: .customLong("api-db-connections"), help: "Postgres connections of the API.") var connections = 4
 
     func run() async throws {
-        let databaseURL = try options.requireDatabaseURL()
-        let migrations = options.migrationsURL()
+        let databaseURL = try database.requireDatabaseURL()
+        let migrations = migrationsFolder.migrationsURL()
         var logger = Logger(label: "attendance.bench")
         logger.logLevel = .warning
         let schema = "bench_api"
@@ -56,14 +60,28 @@ struct APIBenchmark: AsyncParsableCommand {
             defer { connection.close() }
             let start = Date()
             try AttendanceHistoryGenerator.generate(
-                eventID: 1, members: members, days: days, firstDay: firstDay, timezone: timezone, on: connection)
+                eventID: 1,
+                members: members,
+                days: days,
+                firstDay: firstDay,
+                timezone: timezone,
+                on: connection
+            )
             return Date().timeIntervalSince(start)
         }
         let environment = try await Blocking.run("bench-env") { try BenchEnvironment.read(databaseURL) }
-        say(String(format: "loaded: %d members × %d days of history (%d log, history and reward rows each) in %.1f s", members, days, members * days, generation))
+        say(
+            String(
+                format: "loaded: %d members × %d days of history (%d log, history and reward rows each) in %.1f s",
+                members,
+                days,
+                members * days,
+                generation
+            )
+        )
 
         let cluster = try KafkaMockCluster(brokers: 3)
-        _ = try TopicReconciler.apply(try TopicSpec.loadAll(from: options.topicsURL()), mock: cluster)
+        _ = try TopicReconciler.apply(try TopicSpec.loadAll(from: topicsFolder.topicsURL()), mock: cluster)
         let kafka = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)
         let consumers = (0..<2).map { _ in
             CheckInConsumer(
@@ -71,7 +89,10 @@ struct APIBenchmark: AsyncParsableCommand {
                 logger: logger
             )
         }
-        let relay = OutboxRelay(configuration: .init(kafka: kafka, databaseURL: databaseURL, schema: schema), logger: logger)
+        let relay = OutboxRelay(
+            configuration: .init(kafka: kafka, databaseURL: databaseURL, schema: schema),
+            logger: logger
+        )
         let handled: @Sendable () -> Int = { consumers.reduce(0) { $0 + $1.statistics.snapshot.handled } }
         let secret = (0..<48).map { _ in UInt8.random(in: 0...255) }
         var reads = ReadLanes.Configuration(databaseURL: databaseURL, schema: schema)
@@ -86,8 +107,13 @@ struct APIBenchmark: AsyncParsableCommand {
         )
         apiConfiguration.rateLimit = 0
         let token = try await AccessToken.signHS256(
-            AccessToken(issuer: "bench", audience: "attendance-api", subject: "bench", expires: Date().addingTimeInterval(7_200),
-                        scopes: Principal.Scope.allCases.map(\.rawValue)),
+            AccessToken(
+                issuer: "bench",
+                audience: "attendance-api",
+                subject: "bench",
+                expires: Date().addingTimeInterval(7_200),
+                scopes: Principal.Scope.allCases.map(\.rawValue)
+            ),
             secret: secret
         )
         let producer = try KafkaProducer(configuration: kafka, logger: logger)
@@ -104,11 +130,20 @@ struct APIBenchmark: AsyncParsableCommand {
                 let port = try await server.listeningPort()
                 while !server.readiness.ready { try await Task.sleep(for: .milliseconds(50)) }
                 let withIdleAPI = try await drain.rate(eventID: 3, label: "idleapi")
-                report.append(String(format: "consumer drain: %.0f check-ins/s without the API, %.0f with it running idle (%+.1f%%)",
-                                     withoutAPI, withIdleAPI, 100 * (withIdleAPI / withoutAPI - 1)))
+                report.append(
+                    String(
+                        format: "consumer drain: %.0f check-ins/s without the API, %.0f with it running idle (%+.1f%%)",
+                        withoutAPI,
+                        withIdleAPI,
+                        100 * (withIdleAPI / withoutAPI - 1)
+                    )
+                )
 
                 var configuration = HTTPClient.Configuration()
-                configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: concurrency + 16)
+                configuration.connectionPool = .init(
+                    idleTimeout: .seconds(60),
+                    concurrentHTTP1ConnectionsPerHostSoftLimit: concurrency + 16
+                )
                 let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
                 let base = "http://127.0.0.1:\(port)"
                 let background = BackgroundTraffic(producer: producer, rate: backgroundRate)
@@ -120,11 +155,23 @@ struct APIBenchmark: AsyncParsableCommand {
                         try await Task.sleep(for: .seconds(2))
                         let before = handled()
                         let start = ContinuousClock.now
-                        let reads = try await Self.readLoad(client: client, base: base, token: token, members: members,
-                                                            concurrency: concurrency, seconds: readSeconds)
+                        let reads = try await Self.readLoad(
+                            client: client,
+                            base: base,
+                            token: token,
+                            members: members,
+                            concurrency: concurrency,
+                            seconds: readSeconds
+                        )
                         let consumerRate = Double(handled() - before) / (ContinuousClock.now - start).seconds
-                        let submits = try await Self.submitLoad(client: client, base: base, token: token, firstMember: members + 1,
-                                                                rate: submitRate, seconds: submitSeconds)
+                        let submits = try await Self.submitLoad(
+                            client: client,
+                            base: base,
+                            token: token,
+                            firstMember: members + 1,
+                            rate: submitRate,
+                            seconds: submitSeconds
+                        )
                         return (reads, consumerRate, submits)
                     }
                 } catch {
@@ -133,26 +180,56 @@ struct APIBenchmark: AsyncParsableCommand {
                 }
                 try await client.shutdown()
                 report.append(
-                    String(format: "reads:   %6.0f req/s, p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms (%d requests, %d errors; %d in flight, closed loop)",
-                           reads.rate, reads.p50, reads.p99, reads.p999, reads.count, reads.errors, concurrency))
-                report.append(String(format: "         while the consumers handled %.0f check-ins/s of %d/s offered", consumerRate, backgroundRate))
+                    String(
+                        format:
+                            "reads:   %6.0f req/s, p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms (%d requests, %d errors; %d in flight, closed loop)",
+                        reads.rate,
+                        reads.p50,
+                        reads.p99,
+                        reads.p999,
+                        reads.count,
+                        reads.errors,
+                        concurrency
+                    )
+                )
                 report.append(
-                    String(format: "submit:  round trip (submit → outcome) p50 %.0f ms, p99 %.0f ms, p99.9 %.0f ms at %.0f submissions/s (%d answered 200, %d 202, %d errors)",
-                           submits.p50, submits.p99, submits.p999, submits.rate, submits.ok, submits.pending, submits.errors))
+                    String(
+                        format: "         while the consumers handled %.0f check-ins/s of %d/s offered",
+                        consumerRate,
+                        backgroundRate
+                    )
+                )
+                report.append(
+                    String(
+                        format:
+                            "submit:  round trip (submit → outcome) p50 %.0f ms, p99 %.0f ms, p99.9 %.0f ms at %.0f submissions/s (%d answered 200, %d 202, %d errors)",
+                        submits.p50,
+                        submits.p99,
+                        submits.p999,
+                        submits.rate,
+                        submits.ok,
+                        submits.pending,
+                        submits.errors
+                    )
+                )
             }
         }
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let memory = ProcessInfo.processInfo.physicalMemory / 1_073_741_824
-        say("setup: \(environment.cpu), \(cores) cores, \(memory) GiB; \(environment.postgres); synchronous_commit=\(environment.synchronousCommit), fsync=\(environment.fsync); \(Self.build) build")
-        say("       librdkafka \(KafkaLibrary.version) mock cluster (3 brokers), 2 consumers, relay, API (\(connections) connections) and the load generator in this process")
+        say(
+            "setup: \(environment.cpu), \(cores) cores, \(memory) GiB; \(environment.postgres); synchronous_commit=\(environment.synchronousCommit), fsync=\(environment.fsync); \(Self.build) build"
+        )
+        say(
+            "       librdkafka \(KafkaLibrary.version) mock cluster (3 brokers), 2 consumers, relay, API (\(connections) connections) and the load generator in this process"
+        )
         for line in report { say(line) }
         say(String(format: "peak RSS: %.1f MiB (this process)", ProcessMemory.peakResidentMiB()))
     }
 
     #if DEBUG
-    static let build = "debug"
+        static let build = "debug"
     #else
-    static let build = "release"
+        static let build = "release"
     #endif
 
     struct LoadResult: Sendable {
@@ -167,7 +244,9 @@ struct APIBenchmark: AsyncParsableCommand {
 
         init(latencies: [Double], statuses: [Int], seconds: Double) {
             let sorted = latencies.sorted()
-            func at(_ q: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))] }
+            func at(_ q: Double) -> Double {
+                sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))]
+            }
             count = statuses.count
             ok = statuses.filter { $0 == 200 }.count
             pending = statuses.filter { $0 == 202 }.count
@@ -188,7 +267,9 @@ struct APIBenchmark: AsyncParsableCommand {
                     var latencies: [Double] = []
                     var statuses: [Int] = []
                     while ContinuousClock.now < deadline {
-                        var request = HTTPClientRequest(url: "\(base)/v1/events/1/members/\(Int.random(in: 1...members))/attendance")
+                        var request = HTTPClientRequest(
+                            url: "\(base)/v1/events/1/members/\(Int.random(in: 1...members))/attendance"
+                        )
                         request.headers.add(name: "Authorization", value: "Bearer \(token)")
                         let began = ContinuousClock.now
                         let status: Int
@@ -205,7 +286,9 @@ struct APIBenchmark: AsyncParsableCommand {
                     return (latencies, statuses)
                 }
             }
-            return try await group.reduce(into: ([Double](), [Int]())) { $0.0 += $1.0; $0.1 += $1.1 }
+            return try await group.reduce(into: ([Double](), [Int]())) {
+                $0.0 += $1.0; $0.1 += $1.1
+            }
         }
         return LoadResult(latencies: parts.0, statuses: parts.1, seconds: (ContinuousClock.now - start).seconds)
     }
@@ -225,7 +308,11 @@ struct APIBenchmark: AsyncParsableCommand {
                     request.method = .POST
                     request.headers.add(name: "Authorization", value: "Bearer \(token)")
                     request.headers.add(name: "Content-Type", value: "application/json")
-                    request.body = .bytes(ByteBuffer(string: #"{"member_id": \#(firstMember + index), "request_id": "bench-submit-\#(index)"}"#))
+                    request.body = .bytes(
+                        ByteBuffer(
+                            string: #"{"member_id": \#(firstMember + index), "request_id": "bench-submit-\#(index)"}"#
+                        )
+                    )
                     let began = ContinuousClock.now
                     do {
                         let response = try await client.execute(request, timeout: .seconds(15))
@@ -236,7 +323,9 @@ struct APIBenchmark: AsyncParsableCommand {
                     }
                 }
             }
-            return try await group.reduce(into: ([Double](), [Int]())) { $0.0.append($1.0); $0.1.append($1.1) }
+            return try await group.reduce(into: ([Double](), [Int]())) {
+                $0.0.append($1.0); $0.1.append($1.1)
+            }
         }
         return LoadResult(latencies: parts.0, statuses: parts.1, seconds: (ContinuousClock.now - start).seconds)
     }
@@ -260,7 +349,9 @@ struct Drain: Sendable {
         try await produce(eventID: eventID, count: backlog, label: label)
         let deadline = ContinuousClock.now + .seconds(600)
         while handled() - before < backlog {
-            guard ContinuousClock.now < deadline else { throw BenchFailure("the consumers did not drain the backlog in 10 min") }
+            guard ContinuousClock.now < deadline else {
+                throw BenchFailure("the consumers did not drain the backlog in 10 min")
+            }
             try await Task.sleep(for: .milliseconds(10))
         }
         return Double(backlog) / (ContinuousClock.now - start).seconds
@@ -276,7 +367,10 @@ struct Drain: Sendable {
                     OutgoingMessage(
                         topic: TopicNames.standard.checkInRequests,
                         key: Array("\(eventID):\(member)".utf8),
-                        value: Array(#"{"request_id":"\#(label)-\#(index)","event_id":\#(eventID),"member_id":\#(member),"requested_at":"\#(now)"}"#.utf8)
+                        value: Array(
+                            #"{"request_id":"\#(label)-\#(index)","event_id":\#(eventID),"member_id":\#(member),"requested_at":"\#(now)"}"#
+                                .utf8
+                        )
                     )
                 ) { _ in }
             }
@@ -312,7 +406,10 @@ final class BackgroundTraffic: Service, Sendable {
                             OutgoingMessage(
                                 topic: TopicNames.standard.checkInRequests,
                                 key: Array("2:\(member)".utf8),
-                                value: Array(#"{"request_id":"bg-\#(sent)","event_id":2,"member_id":\#(member),"requested_at":"\#(now)"}"#.utf8)
+                                value: Array(
+                                    #"{"request_id":"bg-\#(sent)","event_id":2,"member_id":\#(member),"requested_at":"\#(now)"}"#
+                                        .utf8
+                                )
                             )
                         ) { _ in }
                         sent += 1

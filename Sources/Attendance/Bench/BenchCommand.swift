@@ -18,7 +18,8 @@ struct BenchCommand: AsyncParsableCommand {
 struct CheckInsBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "checkins",
-        abstract: "Push a generated workload through the embedded cluster into Postgres and report throughput, latency and RSS.",
+        abstract:
+            "Push a generated workload through the embedded cluster into Postgres and report throughput, latency and RSS.",
         discussion: """
             Same run, same data: the batch pipeline end to end (produce → consume → one transaction per batch, \
             durable commits), the seed's per-message flow on a sample, and a raw COPY of the final rows as a ceiling. \
@@ -26,7 +27,9 @@ struct CheckInsBenchmark: AsyncParsableCommand {
             """
     )
 
-    @OptionGroup var options: ConnectionOptions
+    @OptionGroup var database: DatabaseURLOptions
+    @OptionGroup var migrationsFolder: MigrationsFolderOptions
+    @OptionGroup var topicsFolder: TopicsFolderOptions
 
     @Option(help: "Requests to generate.") var requests = 1_000_000
     @Option(help: "Distinct members.") var members = 100_000
@@ -34,13 +37,14 @@ struct CheckInsBenchmark: AsyncParsableCommand {
     @Option(help: "Days of check-ins.") var days = 10
     @Option(help: "Consumers in the group (in this process).") var consumers = 2
     @Option(name: .customLong("batch-size"), help: "Most check-ins per transaction.") var batchSize = 4_000
-    @Option(name: .customLong("seed-flow-sample"), help: "Requests run through the per-message flow.") var seedFlowSample = 20_000
+    @Option(name: .customLong("seed-flow-sample"), help: "Requests run through the per-message flow.")
+    var seedFlowSample = 20_000
     @Option(help: "Most messages produced but not yet consumed (the mock broker keeps ~5 MB per partition).")
     var window = 20_000
 
     func run() async throws {
-        let databaseURL = try options.requireDatabaseURL()
-        let migrations = options.migrationsURL()
+        let databaseURL = try database.requireDatabaseURL()
+        let migrations = migrationsFolder.migrationsURL()
         let logger = {
             var logger = Logger(label: "attendance.bench")
             logger.logLevel = .warning
@@ -67,7 +71,7 @@ struct CheckInsBenchmark: AsyncParsableCommand {
 
         // 1. The pipeline, end to end.
         let cluster = try KafkaMockCluster(brokers: 3)
-        _ = try TopicReconciler.apply(try TopicSpec.loadAll(from: options.topicsURL()), mock: cluster)
+        _ = try TopicReconciler.apply(try TopicSpec.loadAll(from: topicsFolder.topicsURL()), mock: cluster)
         let kafka = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)
         let latencies = LatencyRecorder()
         var consumerConfiguration = CheckInConsumer.Configuration(
@@ -82,15 +86,27 @@ struct CheckInsBenchmark: AsyncParsableCommand {
                 latencies.record(messageTimestamps: timestamps)
             }
         }
-        let relay = OutboxRelay(configuration: .init(kafka: kafka, databaseURL: databaseURL, schema: schema), logger: logger)
+        let relay = OutboxRelay(
+            configuration: .init(kafka: kafka, databaseURL: databaseURL, schema: schema),
+            logger: logger
+        )
         let handled: @Sendable () -> Int = { group.reduce(0) { $0 + $1.statistics.snapshot.handled } }
 
-        say("bench checkins: \(requests) requests, \(members) members, \(events) events, \(days) days, \(consumers) consumer(s), batch \(batchSize)")
+        say(
+            "bench checkins: \(requests) requests, \(members) members, \(events) events, \(days) days, \(consumers) consumer(s), batch \(batchSize)"
+        )
         let report = try await withThrowingTaskGroup(of: Void.self) { tasks -> PipelineReport in
             for consumer in group { tasks.addTask { try await consumer.run() } }
             tasks.addTask { try await relay.run() }
             let report = try await Blocking.run("bench-producer") {
-                try Self.produce(settings: settings, kafka: kafka, window: window, handled: handled, latencies: latencies, logger: logger)
+                try Self.produce(
+                    settings: settings,
+                    kafka: kafka,
+                    window: window,
+                    handled: handled,
+                    latencies: latencies,
+                    logger: logger
+                )
             }
             for consumer in group { consumer.requestStop() }
             // Let the relay drain what the last batches wrote, then stop it.
@@ -133,12 +149,37 @@ struct CheckInsBenchmark: AsyncParsableCommand {
                 + "synchronous_commit=\(environment.synchronousCommit), fsync=\(environment.fsync); "
                 + "librdkafka \(KafkaLibrary.version) mock cluster, 3 brokers, in process"
         )
-        say("workload: \(report.counts.valid) valid, \(report.counts.duplicates) duplicates, \(report.counts.malformed) malformed")
-        say(String(format: "pipeline:   %9.0f check-ins/s end to end  (%d requests in %.1f s)", pipelineRate, requests, seconds))
+        say(
+            "workload: \(report.counts.valid) valid, \(report.counts.duplicates) duplicates, \(report.counts.malformed) malformed"
+        )
+        say(
+            String(
+                format: "pipeline:   %9.0f check-ins/s end to end  (%d requests in %.1f s)",
+                pipelineRate,
+                requests,
+                seconds
+            )
+        )
         say("latency produce→commit: p50 \(percentiles[0]) ms, p99 \(percentiles[1]) ms, p99.9 \(percentiles[2]) ms")
         say(String(format: "peak RSS:   %9.1f MiB (this process, including the in-process mock brokers)", peakRSS))
-        say(String(format: "seed flow:  %9.0f check-ins/s (one transaction per request, %d requests) → pipeline is %.1f×", seedRate, sample, pipelineRate / seedRate))
-        say(String(format: "COPY:       %9.0f check-ins/s worth of final rows (%d rows in %.2f s) → pipeline is %.0f%% of it", copyRate, copy.rows, copy.seconds, 100 * pipelineRate / copyRate))
+        say(
+            String(
+                format: "seed flow:  %9.0f check-ins/s (one transaction per request, %d requests) → pipeline is %.1f×",
+                seedRate,
+                sample,
+                pipelineRate / seedRate
+            )
+        )
+        say(
+            String(
+                format:
+                    "COPY:       %9.0f check-ins/s worth of final rows (%d rows in %.2f s) → pipeline is %.0f%% of it",
+                copyRate,
+                copy.rows,
+                copy.seconds,
+                100 * pipelineRate / copyRate
+            )
+        )
         say("verified:   \(verified)")
     }
 
@@ -167,7 +208,16 @@ struct CheckInsBenchmark: AsyncParsableCommand {
         let topic = TopicNames.standard.checkInRequests
         // Warm up: wait until the group has its partitions (one message for an unknown event).
         let warmUp = producer.produceAndWait(
-            [OutgoingMessage(topic: topic, key: Array("999999:1".utf8), value: Array(#"{"request_id":"warm-up","event_id":999999,"member_id":1,"requested_at":"2026-01-01T00:00:00Z"}"#.utf8))],
+            [
+                OutgoingMessage(
+                    topic: topic,
+                    key: Array("999999:1".utf8),
+                    value: Array(
+                        #"{"request_id":"warm-up","event_id":999999,"member_id":1,"requested_at":"2026-01-01T00:00:00Z"}"#
+                            .utf8
+                    )
+                )
+            ],
             timeout: .seconds(30)
         )
         if case .failure(let error) = warmUp[0] { throw error }
@@ -191,7 +241,9 @@ struct CheckInsBenchmark: AsyncParsableCommand {
         }
         let deadline = Date().addingTimeInterval(1_800)
         while handled() - 1 < sent {
-            guard Date() < deadline else { throw BenchFailure("consumers handled \(handled() - 1) of \(sent) in 30 min") }
+            guard Date() < deadline else {
+                throw BenchFailure("consumers handled \(handled() - 1) of \(sent) in 30 min")
+            }
             usleep(20_000)
         }
         let elapsed = latencies.lastCommitMilliseconds - Int64(start.timeIntervalSince1970 * 1_000)
@@ -202,8 +254,14 @@ struct CheckInsBenchmark: AsyncParsableCommand {
         return PipelineReport(counts: counts, elapsedMilliseconds: elapsed)
     }
 
-    private static func runSeedFlow(settings: CheckInWorkload.Settings, sample: Int, databaseURL: String) throws -> Double {
-        let connection = try PostgresConnection.connect(databaseURL, applicationName: "attendance-bench", searchPath: "bench_seed_flow")
+    private static func runSeedFlow(settings: CheckInWorkload.Settings, sample: Int, databaseURL: String) throws
+        -> Double
+    {
+        let connection = try PostgresConnection.connect(
+            databaseURL,
+            applicationName: "attendance-bench",
+            searchPath: "bench_seed_flow"
+        )
         defer { connection.close() }
         var flow = SeedFlow(connection: connection)
         var workload = CheckInWorkload(settings)
@@ -216,7 +274,9 @@ struct CheckInsBenchmark: AsyncParsableCommand {
         return Date().timeIntervalSince(start)
     }
 
-    private static func copyCeiling(databaseURL: String, from source: String, to target: String) throws -> (rows: Int, seconds: Double) {
+    private static func copyCeiling(databaseURL: String, from source: String, to target: String) throws -> (
+        rows: Int, seconds: Double
+    ) {
         let connection = try PostgresConnection.connect(databaseURL, applicationName: "attendance-bench")
         defer { connection.close() }
         let tables = ["event_attendance_log", "event_attendance_history", "event_attendance_reward_log"]
@@ -267,7 +327,8 @@ enum BenchEnvironment {
 
 enum BenchVerification {
     /// Every valid request logged once, every duplicate and malformed message accounted for, nothing left unpublished.
-    static func check(databaseURL: String, schema: String, expected: CheckInsBenchmark.WorkloadCounts) throws -> String {
+    static func check(databaseURL: String, schema: String, expected: CheckInsBenchmark.WorkloadCounts) throws -> String
+    {
         let connection = try PostgresConnection.connect(databaseURL, searchPath: schema)
         defer { connection.close() }
         let rows = try connection.execute(
@@ -290,6 +351,7 @@ enum BenchVerification {
                     + "\(history) history rows for \(successes) successes, \(outbox) outbox rows left"
             )
         }
-        return "\(logged) log rows = valid requests, \(history) history rows = successes, \(rewards) rewards, outbox drained"
+        return
+            "\(logged) log rows = valid requests, \(history) history rows = successes, \(rewards) rewards, outbox drained"
     }
 }

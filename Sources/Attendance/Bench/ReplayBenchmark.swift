@@ -6,7 +6,8 @@ import Projections
 struct ReplayBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
-        abstract: "Rebuild event_attendance_history from a generated log and report rows/s, RSS and the diff and swap times.",
+        abstract:
+            "Rebuild event_attendance_history from a generated log and report rows/s, RSS and the diff and swap times.",
         discussion: """
             Generates the log in SQL (generate_series, not through Kafka) in schema bench_replay (dropped and recreated): \
             members checking in on consecutive days with a missed day every sixth, so streaks break. Then: rebuild \
@@ -14,7 +15,8 @@ struct ReplayBenchmark: AsyncParsableCommand {
             """
     )
 
-    @OptionGroup var options: ConnectionOptions
+    @OptionGroup var database: DatabaseURLOptions
+    @OptionGroup var migrationsFolder: MigrationsFolderOptions
 
     @Option(help: "CHECK_IN log rows to generate.") var rows = 1_000_000
     @Option(help: "Events the rows are spread over.") var events = 5
@@ -22,8 +24,8 @@ struct ReplayBenchmark: AsyncParsableCommand {
     @Option(name: .customLong("chunk-size"), help: "Log rows per rebuild chunk.") var chunkSize = 20_000
 
     func run() async throws {
-        let url = try options.requireDatabaseURL()
-        let migrations = options.migrationsURL()
+        let url = try database.requireDatabaseURL()
+        let migrations = migrationsFolder.migrationsURL()
         let schema = "bench_replay"
         let (rows, events, days, chunkSize) = (rows, events, days, chunkSize)
         let environment = try await Blocking.run("bench-env") { try BenchEnvironment.read(url) }
@@ -36,7 +38,11 @@ struct ReplayBenchmark: AsyncParsableCommand {
             let policies = try DemoEvents.policies(ids: (1...Int64(events)).map { $0 }, startingAt: firstDay)
             _ = try Setup.apply(policies, databaseURL: url, schema: schema)
             let started = ContinuousClock.now
-            let connection = try PostgresConnection.connect(url, applicationName: "attendance-bench", searchPath: schema)
+            let connection = try PostgresConnection.connect(
+                url,
+                applicationName: "attendance-bench",
+                searchPath: schema
+            )
             defer { connection.close() }
             try Self.generateLog(rows: rows, events: events, days: days, firstDay: firstDay, on: connection)
             try connection.execute("VACUUM ANALYZE event_attendance_log")
@@ -45,7 +51,11 @@ struct ReplayBenchmark: AsyncParsableCommand {
         say(String(format: "setup: log generated in SQL in %.1f s", setupSeconds))
 
         let report = try await Blocking.run("bench-replay") { () throws -> [String] in
-            let reader = try PostgresConnection.connect(url, applicationName: "attendance-bench-read", searchPath: schema)
+            let reader = try PostgresConnection.connect(
+                url,
+                applicationName: "attendance-bench-read",
+                searchPath: schema
+            )
             let writer = try PostgresConnection.connect(url, applicationName: "attendance-bench", searchPath: schema)
             defer {
                 reader.close()
@@ -72,30 +82,52 @@ struct ReplayBenchmark: AsyncParsableCommand {
             let swapStarted = ContinuousClock.now
             let swapped = try rebuild.swap()
             let swapSeconds = (ContinuousClock.now - swapStarted).seconds
-            guard swapped.missing == Int64(rows) else { throw BenchFailure("the swap inserted \(swapped.missing) rows") }
+            guard swapped.missing == Int64(rows) else {
+                throw BenchFailure("the swap inserted \(swapped.missing) rows")
+            }
             _ = try rebuild.rebuild(resume: false)
             let diffStarted = ContinuousClock.now
             let diff = try rebuild.diff()
             let diffSeconds = (ContinuousClock.now - diffStarted).seconds
-            guard diff.isIdentical, diff.identical == Int64(rows) else { throw BenchFailure("the diff after the swap is not identical") }
+            guard diff.isIdentical, diff.identical == Int64(rows) else {
+                throw BenchFailure("the diff after the swap is not identical")
+            }
 
             let rss = samples.map { String(format: "%.0f%% %.1f", $0.0 * 100, $0.1) }.joined(separator: ", ")
             return [
-                String(format: "rebuild:   %.0f rows/s  (%d log rows → %d history rows in %.2f s)", Double(rows) / rebuildSeconds, rows, counts.written, rebuildSeconds),
+                String(
+                    format: "rebuild:   %.0f rows/s  (%d log rows → %d history rows in %.2f s)",
+                    Double(rows) / rebuildSeconds,
+                    rows,
+                    counts.written,
+                    rebuildSeconds
+                ),
                 String(format: "RSS:       %.1f MiB before the rebuild; during it (MiB at progress): ", baseline) + rss,
                 String(format: "peak RSS:  %.1f MiB (whole process)", ProcessMemory.peakResidentMiB()),
-                String(format: "swap:      %.2f s into the empty live table (%d rows inserted, one transaction)", swapSeconds, swapped.missing),
-                String(format: "diff:      %.2f s after a second rebuild: identical (%d rows)", diffSeconds, diff.identical),
+                String(
+                    format: "swap:      %.2f s into the empty live table (%d rows inserted, one transaction)",
+                    swapSeconds,
+                    swapped.missing
+                ),
+                String(
+                    format: "diff:      %.2f s after a second rebuild: identical (%d rows)",
+                    diffSeconds,
+                    diff.identical
+                ),
             ]
         }
-        say("setup: \(environment.cpu), \(ProcessInfo.processInfo.activeProcessorCount) cores, "
-            + String(format: "%.0f GiB; ", Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824)
-            + "\(environment.postgres); synchronous_commit=\(environment.synchronousCommit), fsync=\(environment.fsync)")
+        say(
+            "setup: \(environment.cpu), \(ProcessInfo.processInfo.activeProcessorCount) cores, "
+                + String(format: "%.0f GiB; ", Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824)
+                + "\(environment.postgres); synchronous_commit=\(environment.synchronousCommit), fsync=\(environment.fsync)"
+        )
         for line in report { say(line) }
     }
 
     /// `rows` CHECK_IN rows: member m of event e succeeds on `days` days from `firstDay`, skipping every sixth day.
-    static func generateLog(rows: Int, events: Int, days: Int, firstDay: Timestamp, on connection: PostgresConnection) throws {
+    static func generateLog(rows: Int, events: Int, days: Int, firstDay: Timestamp, on connection: PostgresConnection)
+        throws
+    {
         try connection.execute(
             """
             INSERT INTO event_attendance_log (event_id, member_id, request_id, status, requested_at, attendance_date,

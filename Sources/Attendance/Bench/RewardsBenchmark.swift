@@ -9,7 +9,8 @@ import Projections
 struct RewardsBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rewards",
-        abstract: "Settle a generated backlog of reward commands against the fake reward API; report rewards/s, latency, attempts and RSS.",
+        abstract:
+            "Settle a generated backlog of reward commands against the fake reward API; report rewards/s, latency, attempts and RSS.",
         discussion: """
             Earned rewards are written to schema bench_rewards (dropped and recreated), their commands produced to \
             the embedded cluster (kept at most --window ahead of the settler), and one settler pays them through the \
@@ -17,23 +18,28 @@ struct RewardsBenchmark: AsyncParsableCommand {
             """
     )
 
-    @OptionGroup var options: ConnectionOptions
+    @OptionGroup var database: DatabaseURLOptions
+    @OptionGroup var migrationsFolder: MigrationsFolderOptions
+    @OptionGroup var topicsFolder: TopicsFolderOptions
 
     @Option(help: "Reward commands to settle.") var commands = 200_000
     @Option(help: "Members the rewards are spread over (commands / members days each).") var members = 20_000
     @Option(name: .customLong("latency-ms"), help: "Latency of the fake API.") var latencyMilliseconds = 20
-    @Option(name: .customLong("failure-rate"), help: "Transient failures of the fake API (half 503, half 429).") var failureRate = 0.05
-    @Option(name: .customLong("max-in-flight"), help: "Most API calls in flight per settler loop.") var maxInFlight = 512
-    @Option(name: .customLong("batch-size"), help: "Most commands per poll and per record transaction.") var batchSize = 2_000
+    @Option(name: .customLong("failure-rate"), help: "Transient failures of the fake API (half 503, half 429).")
+    var failureRate = 0.05
+    @Option(name: .customLong("max-in-flight"), help: "Most API calls in flight per settler loop.") var maxInFlight =
+        512
+    @Option(name: .customLong("batch-size"), help: "Most commands per poll and per record transaction.") var batchSize =
+        2_000
     @Option(help: "Settlers in the consumer group (in this process), each with its own Kafka consumer and connections.")
     var settlers = 1
     @Option(help: "Most commands produced but not yet consumed (the mock broker keeps ~5 MB per partition).")
     var window = 40_000
 
     func run() async throws {
-        let databaseURL = try options.requireDatabaseURL()
-        let migrations = options.migrationsURL()
-        let topicsURL = options.topicsURL()
+        let databaseURL = try database.requireDatabaseURL()
+        let migrations = migrationsFolder.migrationsURL()
+        let topicsURL = topicsFolder.topicsURL()
         let logger = {
             var logger = Logger(label: "attendance.bench")
             logger.logLevel = .warning
@@ -68,26 +74,46 @@ struct RewardsBenchmark: AsyncParsableCommand {
             configuration: .init(faults: .transient(failureRate, latency: .milliseconds(latencyMilliseconds))),
             logger: logger
         )
-        say("bench rewards: \(commands) commands (\(members) members × \(days) days), fake API \(latencyMilliseconds) ms latency, "
-            + String(format: "%.1f%% transient failures, ", failureRate * 100) + "\(settlers) settler(s), max in flight \(maxInFlight), batch \(batchSize)")
+        say(
+            "bench rewards: \(commands) commands (\(members) members × \(days) days), fake API \(latencyMilliseconds) ms latency, "
+                + String(format: "%.1f%% transient failures, ", failureRate * 100)
+                + "\(settlers) settler(s), max in flight \(maxInFlight), batch \(batchSize)"
+        )
 
         let (elapsed, group) = try await withThrowingTaskGroup(of: Void.self) { tasks -> (Double, [RewardSettler]) in
             tasks.addTask { try await fake.run() }
             let url = try await fake.baseURL()
             var api = RewardAPIClient.Configuration(pointsBaseURL: url, couponsBaseURL: url)
             api.maxConnectionsPerHost = maxInFlight
-            var configuration = RewardSettler.Configuration(kafka: kafka, groupID: "bench", databaseURL: databaseURL, schema: schema, api: api)
+            var configuration = RewardSettler.Configuration(
+                kafka: kafka,
+                groupID: "bench",
+                databaseURL: databaseURL,
+                schema: schema,
+                api: api
+            )
             configuration.batchSize = batchSize
             configuration.readAhead = max(configuration.readAhead, 2 * batchSize)
             configuration.maxInFlight = maxInFlight
-            configuration.retry = RewardRetryPolicy(maxAttempts: 20, initialBackoff: .milliseconds(100), maximumBackoff: .seconds(2))
+            configuration.retry = RewardRetryPolicy(
+                maxAttempts: 20,
+                initialBackoff: .milliseconds(100),
+                maximumBackoff: .seconds(2)
+            )
             configuration.schedulerInterval = .milliseconds(100)
             configuration.schedulerBatch = batchSize
             let group = (0..<max(1, settlers)).map { _ in RewardSettler(configuration: configuration, logger: logger) }
             for settler in group { tasks.addTask { try await settler.run() } }
             let start = Date()
             try await Blocking.run("bench-producer") { [window] in
-                try Self.produce(databaseURL: databaseURL, schema: schema, kafka: kafka, window: window, settlers: group, logger: logger)
+                try Self.produce(
+                    databaseURL: databaseURL,
+                    schema: schema,
+                    kafka: kafka,
+                    window: window,
+                    settlers: group,
+                    logger: logger
+                )
             }
             try await Blocking.run("bench-wait") { [commands] in
                 // Watch the settlers' counters (no load on Postgres), then confirm in the reward log.
@@ -104,7 +130,9 @@ struct RewardsBenchmark: AsyncParsableCommand {
                 }
                 let connection = try PostgresConnection.connect(databaseURL, searchPath: schema)
                 defer { connection.close() }
-                while try connection.execute("SELECT count(*) FROM event_attendance_reward_log WHERE status = 'PENDING'").int(0, 0) ?? 1 > 0 {
+                while try connection.execute(
+                    "SELECT count(*) FROM event_attendance_reward_log WHERE status = 'PENDING'"
+                ).int(0, 0) ?? 1 > 0 {
                     guard Date() < deadline else { throw BenchFailure("rewards still pending after 30 min") }
                     usleep(100_000)
                 }
@@ -127,7 +155,14 @@ struct RewardsBenchmark: AsyncParsableCommand {
                 + "synchronous_commit=\(environment.synchronousCommit), fsync=\(environment.fsync); "
                 + "librdkafka \(KafkaLibrary.version) mock cluster, 3 brokers, in process; fake API in process over loopback HTTP"
         )
-        say(String(format: "settled:    %9.0f rewards/s  (%d rewards in %.1f s)", Double(commands) / elapsed, commands, elapsed))
+        say(
+            String(
+                format: "settled:    %9.0f rewards/s  (%d rewards in %.1f s)",
+                Double(commands) / elapsed,
+                commands,
+                elapsed
+            )
+        )
         say("settle latency (first call → final outcome): p50 \(report.settleP50) ms, p99 \(report.settleP99) ms")
         say("call latency: p50 \(report.callP50) ms, p99 \(report.callP99) ms")
         say(String(format: "attempts:   %9.3f per reward (%d calls)", report.attemptsPerReward, report.attempts))
@@ -211,7 +246,8 @@ enum RewardsBenchReport {
                     + "\(mismatched) transaction ids differ, \(announced) settlement messages"
             )
         }
-        figures.verification = "\(rewards) rewards SUCCEEDED, \(payments.count) payments in the fake's ledger (one per key, "
+        figures.verification =
+            "\(rewards) rewards SUCCEEDED, \(payments.count) payments in the fake's ledger (one per key, "
             + "transaction ids equal), \(announced) settlement messages in the outbox"
         return figures
     }

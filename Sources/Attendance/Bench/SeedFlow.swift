@@ -70,7 +70,9 @@ struct SeedFlow {
                     request.requestedAt?.description, decision.attendanceDate?.description, versioned?.version, offset,
                 ]
             )
-            guard case .checkedIn(let snapshot, let rewards) = decision.outcome, let logID = log.int64(0, 0) else { return }
+            guard case .checkedIn(let snapshot, let rewards) = decision.outcome, let logID = log.int64(0, 0) else {
+                return
+            }
             let history = try connection.execute(
                 """
                 INSERT INTO event_attendance_history (event_id, member_id, attendance_log_id, attendance_date,
@@ -102,7 +104,9 @@ struct SeedFlow {
         }
     }
 
-    private mutating func policy(_ eventID: Int64, on connection: PostgresConnection) throws -> (version: Int, policy: EventPolicy)? {
+    private mutating func policy(_ eventID: Int64, on connection: PostgresConnection) throws -> (
+        version: Int, policy: EventPolicy
+    )? {
         if let cached = policies[eventID] { return cached }
         let rows = try connection.execute(
             """

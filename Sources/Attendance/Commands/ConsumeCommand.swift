@@ -10,23 +10,32 @@ struct ConsumeCommand: AsyncParsableCommand {
         abstract: "Consume check-in requests into the attendance tables (one transaction per batch, exactly once)."
     )
 
-    @OptionGroup var options: ConnectionOptions
-    @OptionGroup var service: ServiceOptions
+    @OptionGroup var kafka: KafkaOptions
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var consumerGroup: GroupOptions
+    @OptionGroup var tuning: ConsumerOptions
+    @OptionGroup var log: LogOptions
     @OptionGroup var operations: OperationsOptions
 
     func run() async throws {
-        let brokers = try options.requireBrokers()
-        let databaseURL = try options.requireDatabaseURL()
-        let logger = try service.logger(label: "attendance.consume", options: options)
-        let configuration = try service.consumerConfiguration(options, brokers: brokers, databaseURL: databaseURL)
-        let (address, registry) = try operations.bootstrap()
-        let consumers = (0..<(try service.resolvedConsumers(options))).map { _ in
+        let brokers = try kafka.requireBrokers()
+        let databaseURL = try database.requireDatabaseURL()
+        let schema = try database.resolvedSchema()
+        let logger = try log.logger(label: "attendance.consume")
+        let configuration = tuning.consumerConfiguration(
+            kafka: kafka.kafkaConfiguration(brokers: brokers),
+            groupID: try consumerGroup.resolvedGroupID(),
+            databaseURL: databaseURL,
+            schema: schema
+        )
+        let (address, registry) = try operations.bootstrap(for: .consume)
+        let consumers = (0..<(try tuning.resolvedConsumers())).map { _ in
             CheckInConsumer(configuration: configuration, logger: logger)
         }
         let surface = OperationsSurface(
             address: address,
             registry: registry,
-            sampler: try .init(options, brokers: brokers, databaseURL: databaseURL),
+            sampler: .init(databaseURL: databaseURL, schema: schema, kafka: kafka.kafkaConfiguration(brokers: brokers)),
             consumers: consumers,
             logger: logger
         )
@@ -44,23 +53,29 @@ struct RelayCommand: AsyncParsableCommand {
         abstract: "Publish outbox rows to Kafka in order; one relay per schema publishes, others stand by."
     )
 
-    @OptionGroup var options: ConnectionOptions
-    @OptionGroup var service: ServiceOptions
+    @OptionGroup var kafka: KafkaOptions
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var log: LogOptions
     @OptionGroup var operations: OperationsOptions
 
     func run() async throws {
-        let brokers = try options.requireBrokers()
-        let databaseURL = try options.requireDatabaseURL()
-        let logger = try service.logger(label: "attendance.relay", options: options)
-        let (address, registry) = try operations.bootstrap()
+        let brokers = try kafka.requireBrokers()
+        let databaseURL = try database.requireDatabaseURL()
+        let schema = try database.resolvedSchema()
+        let logger = try log.logger(label: "attendance.relay")
+        let (address, registry) = try operations.bootstrap(for: .relay)
         let relay = OutboxRelay(
-            configuration: try service.relayConfiguration(options, brokers: brokers, databaseURL: databaseURL),
+            configuration: OutboxRelay.Configuration(
+                kafka: kafka.kafkaConfiguration(brokers: brokers),
+                databaseURL: databaseURL,
+                schema: schema
+            ),
             logger: logger
         )
         let surface = OperationsSurface(
             address: address,
             registry: registry,
-            sampler: try .init(options, brokers: brokers, databaseURL: databaseURL),
+            sampler: .init(databaseURL: databaseURL, schema: schema, kafka: kafka.kafkaConfiguration(brokers: brokers)),
             relay: relay,
             logger: logger
         )

@@ -11,18 +11,20 @@ struct EventsCommand: AsyncParsableCommand {
     struct Apply: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "apply",
-            abstract: "Validate and apply event policy files. Unchanged files change nothing; a changed file becomes a new policy version.",
-            discussion: "Every file is validated before anything is applied: one invalid file refuses the whole run (exit 2)."
+            abstract:
+                "Validate and apply event policy files. Unchanged files change nothing; a changed file becomes a new policy version.",
+            discussion:
+                "Every file is validated before anything is applied: one invalid file refuses the whole run (exit 2)."
         )
 
-        @OptionGroup var options: ConnectionOptions
+        @OptionGroup var database: DatabaseOptions
 
         @Argument(help: "Event policy JSON files (format in PRODUCT §2).")
         var files: [String]
 
         func run() async throws {
-            let url = try options.requireDatabaseURL()
-            let schema = try options.resolvedSchema()
+            let url = try database.requireDatabaseURL()
+            let schema = try database.resolvedSchema()
             let policies = try Setup.loadPolicies(files)
             let outcomes = try await Blocking.run("events-apply") {
                 try Setup.apply(policies, databaseURL: url, schema: schema)

@@ -16,11 +16,15 @@ struct FakeRewardAPICommand: AsyncParsableCommand {
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on (0: any free port).") var port = 8085
     @Option(name: .customLong("latency-ms"), help: "Latency added to every request.") var latencyMilliseconds = 0
-    @Option(name: .customLong("server-error-rate"), help: "Share of requests answered 503 (0...1).") var serverErrorRate = 0.0
+    @Option(name: .customLong("server-error-rate"), help: "Share of requests answered 503 (0...1).")
+    var serverErrorRate = 0.0
     @Option(name: .customLong("throttle-rate"), help: "Share of requests answered 429 (0...1).") var throttleRate = 0.0
-    @Option(name: .customLong("timeout-rate"), help: "Share of requests that hang before being handled (0...1).") var timeoutRate = 0.0
-    @Option(name: .customLong("dropped-response-rate"), help: "Share of requests paid whose response hangs (0...1).") var droppedResponseRate = 0.0
-    @Option(name: .customLong("hang-ms"), help: "How long timeouts and dropped responses hang.") var hangMilliseconds = 10_000
+    @Option(name: .customLong("timeout-rate"), help: "Share of requests that hang before being handled (0...1).")
+    var timeoutRate = 0.0
+    @Option(name: .customLong("dropped-response-rate"), help: "Share of requests paid whose response hangs (0...1).")
+    var droppedResponseRate = 0.0
+    @Option(name: .customLong("hang-ms"), help: "How long timeouts and dropped responses hang.") var hangMilliseconds =
+        10_000
 
     func run() async throws {
         var faults = FakeRewardFaults()

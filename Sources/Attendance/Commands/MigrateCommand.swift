@@ -7,12 +7,13 @@ struct MigrateCommand: AsyncParsableCommand {
         abstract: "Apply the SQL migrations in order (recorded with checksums; safe to run twice or concurrently)."
     )
 
-    @OptionGroup var options: ConnectionOptions
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var migrations: MigrationsFolderOptions
 
     func run() async throws {
-        let url = try options.requireDatabaseURL()
-        let schema = try options.resolvedSchema()
-        let directory = options.migrationsURL()
+        let url = try database.requireDatabaseURL()
+        let schema = try database.resolvedSchema()
+        let directory = migrations.migrationsURL()
         let report = try await Blocking.run("migrate") {
             try Setup.migrate(databaseURL: url, schema: schema, directory: directory)
         }

@@ -8,7 +8,8 @@ import Logging
 struct MockClusterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mock-cluster",
-        abstract: "Run an in-memory Kafka-protocol cluster with the topics of topics/ (for development and fault tests).",
+        abstract:
+            "Run an in-memory Kafka-protocol cluster with the topics of topics/ (for development and fault tests).",
         discussion: """
             Prints `bootstrap <servers>` on the first line, then reads commands on standard input:
             `down <broker>` / `up <broker>` take a broker (1…n) down or back. Runs until stdin closes or a signal.

@@ -6,7 +6,8 @@ import Projections
 struct ReplayHistoryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "history",
-        abstract: "Rebuild event_attendance_history from event_attendance_log into a shadow table, diff, optionally swap.",
+        abstract:
+            "Rebuild event_attendance_history from event_attendance_log into a shadow table, diff, optionally swap.",
         discussion: """
             Reads the CHECK_IN rows of the log in (event, member, log id) order, places each on the day its own policy \
             version gives, recomputes totals and streaks, and writes event_attendance_history_rebuild. No outbox rows, no \
@@ -15,7 +16,7 @@ struct ReplayHistoryCommand: AsyncParsableCommand {
             """
     )
 
-    @OptionGroup var options: ConnectionOptions
+    @OptionGroup var database: DatabaseOptions
 
     @Flag(help: "Continue the stopped rebuild instead of starting over.")
     var resume = false
@@ -45,8 +46,8 @@ struct ReplayHistoryCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let url = try options.requireDatabaseURL()
-        let schema = try options.resolvedSchema()
+        let url = try database.requireDatabaseURL()
+        let schema = try database.resolvedSchema()
         let configuration = {
             var configuration = HistoryRebuild.Configuration()
             configuration.chunkSize = chunkSize
@@ -59,7 +60,11 @@ struct ReplayHistoryCommand: AsyncParsableCommand {
         let (resume, diffOnly, swap) = (resume, diffOnly, swap)
 
         let result = try await Blocking.run("replay-history") { () throws -> ReplayHistoryResult in
-            let reader = try PostgresConnection.connect(url, applicationName: "attendance-replay-read", searchPath: schema)
+            let reader = try PostgresConnection.connect(
+                url,
+                applicationName: "attendance-replay-read",
+                searchPath: schema
+            )
             let writer = try PostgresConnection.connect(url, applicationName: "attendance-replay", searchPath: schema)
             defer {
                 reader.close()
@@ -71,7 +76,11 @@ struct ReplayHistoryCommand: AsyncParsableCommand {
                 let display = ProgressDisplay()
                 let clock = ContinuousClock()
                 let started = clock.now
-                let outcome = try rebuild.rebuild(resume: resume, progress: display.show, shouldStop: { stop.isStopped })
+                let outcome = try rebuild.rebuild(
+                    resume: resume,
+                    progress: display.show,
+                    shouldStop: { stop.isStopped }
+                )
                 display.finish()
                 switch outcome {
                 case .stopped(let progress):

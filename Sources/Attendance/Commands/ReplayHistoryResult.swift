@@ -18,7 +18,8 @@ struct ReplayHistoryResult: Sendable, Encodable {
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         let status =
-            stoppedAt != nil ? "stopped" : swapped ? "swapped" : (diff?.isIdentical ?? false) ? "identical" : "different"
+            stoppedAt != nil
+            ? "stopped" : swapped ? "swapped" : (diff?.isIdentical ?? false) ? "identical" : "different"
         try container.encode(status, forKey: .status)
         try container.encodeIfPresent(rebuild, forKey: .rebuild)
         try container.encodeIfPresent(seconds, forKey: .seconds)
@@ -73,9 +74,15 @@ struct ReplayHistoryResult: Sendable, Encodable {
             )
         }
         if swapped {
-            lines.append(diff.isIdentical ? "swap: nothing to change" : "swap: applied; the live table now equals the rebuilt one")
+            lines.append(
+                diff.isIdentical
+                    ? "swap: nothing to change" : "swap: applied; the live table now equals the rebuilt one"
+            )
         } else {
-            lines.append(diff.isIdentical ? "identical: nothing to swap" : "not swapped: run again with --diff-only --swap to apply")
+            lines.append(
+                diff.isIdentical
+                    ? "identical: nothing to swap" : "not swapped: run again with --diff-only --swap to apply"
+            )
         }
         return lines
     }

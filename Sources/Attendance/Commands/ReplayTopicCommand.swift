@@ -19,8 +19,12 @@ struct ReplayTopicCommand: AsyncParsableCommand {
             """
     )
 
-    @OptionGroup var options: ConnectionOptions
-    @OptionGroup var service: ServiceOptions
+    @OptionGroup var kafka: KafkaOptions
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var consumerGroup: GroupOptions
+    @OptionGroup var migrationsFolder: MigrationsFolderOptions
+    @OptionGroup var tuning: ConsumerOptions
+    @OptionGroup var log: LogOptions
 
     @Option(help: "Schema to replay into (created and migrated; must differ from --schema).")
     var into: String
@@ -51,15 +55,17 @@ struct ReplayTopicCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let brokers = try options.requireBrokers()
-        let url = try options.requireDatabaseURL()
-        let live = try options.resolvedSchema()
-        let liveGroup = try options.resolvedGroupID()
+        let brokers = try kafka.requireBrokers()
+        let url = try database.requireDatabaseURL()
+        let live = try database.resolvedSchema()
+        let liveGroup = try consumerGroup.resolvedGroupID()
         let group = replayGroup ?? "attendance-replay-\(into)"
         guard into != live else { throw ConfigurationError("--into must differ from the live schema \(live)") }
-        guard group != liveGroup else { throw ConfigurationError("--replay-group must differ from the live group \(liveGroup)") }
-        let logger = try service.logger(label: "attendance.replay", options: options)
-        let migrations = options.migrationsURL()
+        guard group != liveGroup else {
+            throw ConfigurationError("--replay-group must differ from the live group \(liveGroup)")
+        }
+        let logger = try log.logger(label: "attendance.replay")
+        let migrations = migrationsFolder.migrationsURL()
         let target = into
         let events = try await Blocking.run("replay-setup") {
             _ = try Setup.migrate(databaseURL: url, schema: target, directory: migrations)
@@ -69,26 +75,36 @@ struct ReplayTopicCommand: AsyncParsableCommand {
         }
         say("replay topic: schema \(into) migrated, \(events) events copied from \(live); group \(group)")
 
-        var configuration = try service.consumerConfiguration(options, brokers: brokers, databaseURL: url)
-        configuration.schema = into
-        configuration.groupID = group
+        var configuration = tuning.consumerConfiguration(
+            kafka: kafka.kafkaConfiguration(brokers: brokers),
+            groupID: group,
+            databaseURL: url,
+            schema: into
+        )
         configuration.emitsSideEffects = false
         configuration.startPosition =
-            if let fromOffset { .offset(fromOffset) } else if let fromTimestamp, let at = Timestamp(rfc3339: fromTimestamp) {
+            if let fromOffset {
+                .offset(fromOffset)
+            } else if let fromTimestamp, let at = Timestamp(rfc3339: fromTimestamp) {
                 .timestamp(millisecondsSinceEpoch: at.microsecondsSinceEpoch / 1_000)
             } else { .earliest }
         let consumer = CheckInConsumer(configuration: configuration, logger: logger)
         let watcher = ReplayTopicWatcher(consumer: consumer, stopWhenCaughtUp: untilCaughtUp)
         let serviceGroup = ServiceGroup(
             configuration: .init(
-                services: [.init(service: consumer), .init(service: watcher, successTerminationBehavior: .gracefullyShutdownGroup)],
+                services: [
+                    .init(service: consumer),
+                    .init(service: watcher, successTerminationBehavior: .gracefullyShutdownGroup),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
         )
         try await serviceGroup.run()
         let snapshot = consumer.statistics.snapshot
-        say("replay topic: logged \(snapshot.logged), successes \(snapshot.successes), duplicates \(snapshot.duplicates), malformed \(snapshot.deadLettered) (not dead-lettered in a replay)")
+        say(
+            "replay topic: logged \(snapshot.logged), successes \(snapshot.successes), duplicates \(snapshot.duplicates), malformed \(snapshot.deadLettered) (not dead-lettered in a replay)"
+        )
     }
 }
 
@@ -108,7 +124,9 @@ struct ReplayTopicWatcher: Service {
             let snapshot = consumer.statistics.snapshot
             let lag = snapshot.lag.values.reduce(0, +)
             if tick % 5 == 0 {
-                say("replay topic: logged \(snapshot.logged), successes \(snapshot.successes), lag \(lag), retries \(snapshot.retries)")
+                say(
+                    "replay topic: logged \(snapshot.logged), successes \(snapshot.successes), lag \(lag), retries \(snapshot.retries)"
+                )
             }
             quietSeconds = snapshot.handled == lastHandled ? quietSeconds + 1 : 0
             lastHandled = snapshot.handled

@@ -13,7 +13,7 @@ struct ReportCommand: AsyncParsableCommand {
             """
     )
 
-    @OptionGroup var options: ConnectionOptions
+    @OptionGroup var database: DatabaseOptions
 
     @Option(help: "The event.")
     var event: Int64
@@ -28,8 +28,8 @@ struct ReportCommand: AsyncParsableCommand {
     var format = "json"
 
     func run() async throws {
-        let databaseURL = try options.requireDatabaseURL()
-        let schema = try options.resolvedSchema()
+        let databaseURL = try database.requireDatabaseURL()
+        let schema = try database.resolvedSchema()
         guard let format = EventSummaryReport.Format(rawValue: format) else {
             throw ConfigurationError("--format must be json or csv")
         }
@@ -37,7 +37,11 @@ struct ReportCommand: AsyncParsableCommand {
         let last = try to.map { try Self.date($0, "--to") }
         let eventID = event
         let text = try await Blocking.run("report") { () throws -> String? in
-            let connection = try PostgresConnection.connect(databaseURL, applicationName: "attendance-report", searchPath: schema)
+            let connection = try PostgresConnection.connect(
+                databaseURL,
+                applicationName: "attendance-report",
+                searchPath: schema
+            )
             defer { connection.close() }
             do {
                 return try EventSummaryReport.render(

@@ -11,22 +11,35 @@ struct RewardOptions: ParsableArguments {
     @Option(name: .customLong("coupons-api-url"), help: "Base URL of the coupons API (env ATTENDANCE_COUPONS_API_URL).")
     var couponsAPIURL: String?
 
-    @Option(name: .customLong("settler-group-id"), help: "Consumer group of the reward settler (env ATTENDANCE_SETTLER_GROUP_ID, default attendance-reward-settler).")
+    @Option(
+        name: .customLong("settler-group-id"),
+        help:
+            "Consumer group of the reward settler (env ATTENDANCE_SETTLER_GROUP_ID, default attendance-reward-settler)."
+    )
     var settlerGroupID: String?
 
-    @Option(name: .customLong("request-timeout-ms"), help: "Deadline of one API call; past it the outcome is unknown and re-driven with the same key.")
+    @Option(
+        name: .customLong("request-timeout-ms"),
+        help: "Deadline of one API call; past it the outcome is unknown and re-driven with the same key."
+    )
     var requestTimeoutMilliseconds = 5_000
 
     @Option(name: .customLong("max-attempts"), help: "Attempts before a reward is parked for an operator.")
     var maxAttempts = 8
 
-    @Option(name: .customLong("max-backoff-ms"), help: "Longest wait between two attempts of one reward (backoff is exponential with jitter up to it).")
+    @Option(
+        name: .customLong("max-backoff-ms"),
+        help: "Longest wait between two attempts of one reward (backoff is exponential with jitter up to it)."
+    )
     var maxBackoffMilliseconds = 300_000
 
     @Option(name: .customLong("max-in-flight"), help: "Most API calls in flight per settler loop.")
     var maxInFlight = 256
 
-    @Option(name: .customLong("lease-ms"), help: "How long an attempt may take before its reward is due again (settler presumed dead).")
+    @Option(
+        name: .customLong("lease-ms"),
+        help: "How long an attempt may take before its reward is due again (settler presumed dead)."
+    )
     var leaseMilliseconds = 30_000
 
     var environment: [String: String] { ProcessInfo.processInfo.environment }
@@ -50,21 +63,22 @@ struct RewardOptions: ParsableArguments {
     }
 
     func settlerConfiguration(
-        _ options: ConnectionOptions,
-        brokers: String,
+        kafka: KafkaConfiguration,
         databaseURL: String,
+        schema: String,
         urls: (points: String, coupons: String)
     ) throws -> RewardSettler.Configuration {
         var api = RewardAPIClient.Configuration(pointsBaseURL: urls.points, couponsBaseURL: urls.coupons)
         api.requestTimeout = .milliseconds(requestTimeoutMilliseconds)
         api.maxConnectionsPerHost = max(1, maxInFlight)
         let group =
-            nonEmpty(settlerGroupID) ?? nonEmpty(environment["ATTENDANCE_SETTLER_GROUP_ID"]) ?? "attendance-reward-settler"
+            nonEmpty(settlerGroupID) ?? nonEmpty(environment["ATTENDANCE_SETTLER_GROUP_ID"])
+            ?? "attendance-reward-settler"
         var configuration = RewardSettler.Configuration(
-            kafka: options.kafkaConfiguration(brokers: brokers),
+            kafka: kafka,
             groupID: group,
             databaseURL: databaseURL,
-            schema: try options.resolvedSchema(),
+            schema: schema,
             api: api
         )
         configuration.retry.maxAttempts = maxAttempts

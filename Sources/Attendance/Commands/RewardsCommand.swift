@@ -16,15 +16,15 @@ struct RewardsListCommand: AsyncParsableCommand {
         abstract: "Count rewards per status and list them (most recently changed first)."
     )
 
-    @OptionGroup var options: ConnectionOptions
+    @OptionGroup var database: DatabaseOptions
 
     @Option(help: "PENDING, SUCCEEDED, FAILED, BUDGET_EXCEEDED or PARKED (default: all).") var status: String?
     @Option(help: "Only this event.") var event: Int64?
     @Option(help: "Most rewards listed.") var limit = 50
 
     func run() async throws {
-        let databaseURL = try options.requireDatabaseURL()
-        let schema = try options.resolvedSchema()
+        let databaseURL = try database.requireDatabaseURL()
+        let schema = try database.resolvedSchema()
         var filter: RewardStatus?
         if let status {
             guard let parsed = RewardStatus(rawValue: status.uppercased()) else {
@@ -35,7 +35,11 @@ struct RewardsListCommand: AsyncParsableCommand {
             filter = parsed
         }
         let (counts, rewards) = try await Blocking.run("rewards-list") { [event, limit, filter] in
-            let connection = try PostgresConnection.connect(databaseURL, applicationName: "attendance-rewards", searchPath: schema)
+            let connection = try PostgresConnection.connect(
+                databaseURL,
+                applicationName: "attendance-rewards",
+                searchPath: schema
+            )
             defer { connection.close() }
             return (
                 try RewardStore.counts(eventID: event, on: connection),
@@ -44,7 +48,8 @@ struct RewardsListCommand: AsyncParsableCommand {
         }
         say(RewardStatus.allCases.map { "\($0.rawValue) \(counts[$0] ?? 0)" }.joined(separator: " | "))
         for reward in rewards {
-            var line = "\(reward.status)\t\(reward.idempotencyKey)\t\(reward.rewardType) \(reward.payout)\tattempts \(reward.attempts)"
+            var line =
+                "\(reward.status)\t\(reward.idempotencyKey)\t\(reward.rewardType) \(reward.payout)\tattempts \(reward.attempts)"
             if let transactionID = reward.transactionID { line += "\ttx \(transactionID)" }
             if let next = reward.nextAttemptAt { line += "\tnext \(next)" }
             if let error = reward.lastError { line += "\t\(error)" }
@@ -60,7 +65,7 @@ struct RewardsRetryCommand: AsyncParsableCommand {
         discussion: "Idempotent: only PARKED rewards move (to PENDING, due now); running it again changes nothing."
     )
 
-    @OptionGroup var options: ConnectionOptions
+    @OptionGroup var database: DatabaseOptions
 
     @Option(name: .customLong("key"), help: "Idempotency key of a parked reward (repeatable).") var keys: [String] = []
     @Option(help: "Every parked reward of this event.") var event: Int64?
@@ -73,10 +78,14 @@ struct RewardsRetryCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let databaseURL = try options.requireDatabaseURL()
-        let schema = try options.resolvedSchema()
+        let databaseURL = try database.requireDatabaseURL()
+        let schema = try database.resolvedSchema()
         let redriven = try await Blocking.run("rewards-retry") { [keys, event] in
-            let connection = try PostgresConnection.connect(databaseURL, applicationName: "attendance-rewards", searchPath: schema)
+            let connection = try PostgresConnection.connect(
+                databaseURL,
+                applicationName: "attendance-rewards",
+                searchPath: schema
+            )
             defer { connection.close() }
             return try RewardStore.redrive(keys: keys, eventID: event, on: connection)
         }

@@ -21,15 +21,23 @@ struct RunCommand: AsyncParsableCommand {
             """
     )
 
-    @OptionGroup var options: ConnectionOptions
-    @OptionGroup var service: ServiceOptions
+    @OptionGroup var kafka: KafkaOptions
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var consumerGroup: GroupOptions
+    @OptionGroup var migrationsFolder: MigrationsFolderOptions
+    @OptionGroup var topicsFolder: TopicsFolderOptions
+    @OptionGroup var tuning: ConsumerOptions
+    @OptionGroup var log: LogOptions
     @OptionGroup var rewards: RewardOptions
     @OptionGroup var operations: OperationsOptions
     @OptionGroup var api: APIOptions
 
     static let embeddedSchema = "attendance_demo"
 
-    @Flag(help: "Start the embedded cluster and demo traffic even if brokers are configured (schema attendance_demo, recreated).")
+    @Flag(
+        help:
+            "Start the embedded cluster and demo traffic even if brokers are configured (schema attendance_demo, recreated)."
+    )
     var embedded = false
 
     @Option(name: .customLong("demo-rate"), help: "Generated check-ins per second in embedded mode.")
@@ -39,27 +47,30 @@ struct RunCommand: AsyncParsableCommand {
     var demoMembers = 20_000
 
     func run() async throws {
-        let databaseURL = try options.requireDatabaseURL()
-        let logger = try service.logger(label: "attendance.run", options: options)
-        let (address, registry) = try operations.bootstrap()
-        let isEmbedded = embedded || options.resolvedBrokers() == nil
-        var options = options
+        let databaseURL = try database.requireDatabaseURL()
+        let logger = try log.logger(label: "attendance.run")
+        let (address, registry) = try operations.bootstrap(for: .run)
+        let isEmbedded = embedded || kafka.resolvedBrokers() == nil
+        var database = database
+        var groupID = try consumerGroup.resolvedGroupID()
         if isEmbedded {
             // The embedded cluster is new and empty every run, so its data must be too: offsets stored for an
             // earlier cluster would skip this one's messages. The demo gets its own schema, recreated each run,
             // and a group id of its own.
-            if options.schema == nil, options.environment["ATTENDANCE_SCHEMA"] == nil {
-                options.schema = Self.embeddedSchema
-                try await Blocking.run("reset") { try Setup.drop(schema: Self.embeddedSchema, databaseURL: databaseURL) }
+            if database.usesDefaultSchema {
+                database.schema = Self.embeddedSchema
+                try await Blocking.run("reset") {
+                    try Setup.drop(schema: Self.embeddedSchema, databaseURL: databaseURL)
+                }
             }
-            options.groupID = "attendance-embedded-\(Int(Date().timeIntervalSince1970))"
+            groupID = "attendance-embedded-\(Int(Date().timeIntervalSince1970))"
         }
-        let schema = try options.resolvedSchema()
+        let schema = try database.resolvedSchema()
 
         var mock: KafkaMockCluster?
         let brokers: String
         if isEmbedded {
-            let specs = try TopicSpec.loadAll(from: options.topicsURL())
+            let specs = try TopicSpec.loadAll(from: topicsFolder.topicsURL())
             let cluster = try KafkaMockCluster(brokers: 3)
             let created = try TopicReconciler.apply(specs, mock: cluster)
             mock = cluster
@@ -68,22 +79,32 @@ struct RunCommand: AsyncParsableCommand {
             say("  send more:  echo '1:1001|{...}' | kcat -P -b \(brokers) -t attendance.check-in-requests.v1 -K '|'")
             say("  watch:      kcat -C -b \(brokers) -t attendance.reward-commands.v1 -f '%k %s\\n'")
         } else {
-            brokers = try options.requireBrokers()
+            brokers = try kafka.requireBrokers()
         }
+        let kafkaConfiguration = kafka.kafkaConfiguration(brokers: brokers)
 
-        let migrationsURL = options.migrationsURL()
+        let migrationsURL = migrationsFolder.migrationsURL()
         let report = try await Blocking.run("migrate") {
             try Setup.migrate(databaseURL: databaseURL, schema: schema, directory: migrationsURL)
         }
         say("database schema \(schema): \(report.applied.count) migrations applied, \(report.alreadyApplied) already")
 
         var services: [any Service] = []
-        let consumerConfiguration = try service.consumerConfiguration(options, brokers: brokers, databaseURL: databaseURL)
-        let consumers = (0..<(try service.resolvedConsumers(options))).map { _ in
+        let consumerConfiguration = tuning.consumerConfiguration(
+            kafka: kafkaConfiguration,
+            groupID: groupID,
+            databaseURL: databaseURL,
+            schema: schema
+        )
+        let consumers = (0..<(try tuning.resolvedConsumers())).map { _ in
             CheckInConsumer(configuration: consumerConfiguration, logger: logger)
         }
         let relay = OutboxRelay(
-            configuration: try service.relayConfiguration(options, brokers: brokers, databaseURL: databaseURL),
+            configuration: OutboxRelay.Configuration(
+                kafka: kafkaConfiguration,
+                databaseURL: databaseURL,
+                schema: schema
+            ),
             logger: logger
         )
         services.append(contentsOf: consumers as [any Service])
@@ -103,10 +124,11 @@ struct RunCommand: AsyncParsableCommand {
                 members: demoMembers,
                 days: days,
                 firstDay: firstDay,
+                newMembersEachRound: true,
                 seed: UInt64(UInt32(truncatingIfNeeded: Int(Date().timeIntervalSince1970)))
             )
             let feed = CheckInGenerator(
-                kafka: options.kafkaConfiguration(brokers: brokers),
+                kafka: kafkaConfiguration,
                 topic: TopicNames.standard.checkInRequests,
                 ratePerSecond: demoRate,
                 settings: settings,
@@ -114,11 +136,16 @@ struct RunCommand: AsyncParsableCommand {
             )
             generator = feed
             services.append(feed)
-            say("feeding \(demoRate) generated check-ins/s for \(demoMembers) members over \(days) days; Ctrl-C stops")
+            say(
+                "feeding \(demoRate) generated check-ins/s for \(demoMembers) members over the last \(days) days, "
+                    + "then the next \(demoMembers) members, and so on; Ctrl-C stops"
+            )
         }
         // Reward settlement: against an in-process fake reward API when embedded (20 ms latency, 5% transient
         // failures), else against the configured APIs. The fake runs beside the service group, which needs its URL.
-        let fake: FakeRewardServer? = isEmbedded ? FakeRewardServer(configuration: .init(faults: .transient(0.05, latency: .milliseconds(20)))) : nil
+        let fake: FakeRewardServer? =
+            isEmbedded
+            ? FakeRewardServer(configuration: .init(faults: .transient(0.05, latency: .milliseconds(20)))) : nil
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             if let fake { tasks.addTask { try await fake.run() } }
             var settler: RewardSettler?
@@ -129,31 +156,44 @@ struct RunCommand: AsyncParsableCommand {
                 say("fake reward API at \(url) (20 ms latency, 5% transient failures)")
             } else {
                 urls = rewards.resolvedURLs()
-                if urls == nil { say("reward settler off: set ATTENDANCE_POINTS_API_URL and ATTENDANCE_COUPONS_API_URL to run it") }
+                if urls == nil {
+                    say("reward settler off: set ATTENDANCE_POINTS_API_URL and ATTENDANCE_COUPONS_API_URL to run it")
+                }
             }
             if let urls {
                 let rewardSettler = RewardSettler(
-                    configuration: try rewards.settlerConfiguration(options, brokers: brokers, databaseURL: databaseURL, urls: urls),
+                    configuration: try rewards.settlerConfiguration(
+                        kafka: kafkaConfiguration,
+                        databaseURL: databaseURL,
+                        schema: schema,
+                        urls: urls
+                    ),
                     logger: logger
                 )
                 settler = rewardSettler
                 services.append(rewardSettler)
             }
-            if let server = try await apiServer(options, brokers: brokers, databaseURL: databaseURL, embedded: isEmbedded, logger: logger) {
+            if let server = try await apiServer(
+                kafka: kafkaConfiguration,
+                databaseURL: databaseURL,
+                schema: schema,
+                embedded: isEmbedded,
+                logger: logger
+            ) {
                 services.append(server)
             }
             services.append(LiveSummary(consumers: consumers, relay: relay, generator: generator, settler: settler))
             let surface = OperationsSurface(
                 address: address,
                 registry: registry,
-                sampler: try .init(options, brokers: brokers, databaseURL: databaseURL),
+                sampler: .init(databaseURL: databaseURL, schema: schema, kafka: kafkaConfiguration),
                 consumers: consumers,
                 relay: relay,
                 settler: settler,
                 logger: logger
             )
             services.append(contentsOf: [surface.sampler, surface.server] as [any Service])
-            say("metrics and health at http://\(address)/metrics, /health/ready")
+            if address.port != 0 { say("metrics and health at http://\(address)/metrics, /health/ready") }
             let group = ServiceGroup(
                 configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             )
@@ -170,9 +210,9 @@ extension RunCommand {
     /// The HTTP API beside the pipeline. Embedded, it verifies tokens with a secret made for this run and prints a
     /// token and a few requests to try; otherwise it runs when a verification key is configured.
     func apiServer(
-        _ options: ConnectionOptions,
-        brokers: String,
+        kafka: KafkaConfiguration,
         databaseURL: String,
+        schema: String,
         embedded: Bool,
         logger: Logger
     ) async throws -> APIServer? {
@@ -181,13 +221,15 @@ extension RunCommand {
             var generator = SystemRandomNumberGenerator()
             demoSecret = (0..<48).map { _ in UInt8.random(in: 0...255, using: &generator) }
         } else if try api.resolvedKeys() == nil {
-            say("API off: set ATTENDANCE_JWT_HS256_SECRET_FILE, ATTENDANCE_JWT_PUBLIC_KEY_FILES or ATTENDANCE_JWT_JWKS_FILE to serve it")
+            say(
+                "API off: set ATTENDANCE_JWT_HS256_SECRET_FILE, ATTENDANCE_JWT_PUBLIC_KEY_FILES or ATTENDANCE_JWT_JWKS_FILE to serve it"
+            )
             return nil
         }
         let configuration = try api.configuration(
-            options,
-            brokers: brokers,
+            kafka: kafka,
             databaseURL: databaseURL,
+            schema: schema,
             keys: demoSecret.map { TokenVerifier.Keys(hs256Secret: $0) },
             issuer: embedded ? "attendance-demo" : nil,
             audience: embedded ? "attendance-api" : nil

@@ -17,23 +17,32 @@ struct ServeCommand: AsyncParsableCommand {
             """
     )
 
-    @OptionGroup var options: ConnectionOptions
-    @OptionGroup var service: ServiceOptions
+    @OptionGroup var kafka: KafkaOptions
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var log: LogOptions
     @OptionGroup var api: APIOptions
     @OptionGroup var operations: OperationsOptions
 
     func run() async throws {
-        let databaseURL = try options.requireDatabaseURL()
-        let brokers = try options.requireBrokers()
-        let logger = try service.logger(label: "attendance.serve", options: options)
-        let configuration = try api.configuration(options, brokers: brokers, databaseURL: databaseURL)
-        let (address, registry) = try operations.bootstrap()
+        let databaseURL = try database.requireDatabaseURL()
+        let brokers = try kafka.requireBrokers()
+        let logger = try log.logger(label: "attendance.serve")
+        let configuration = try api.configuration(
+            kafka: kafka.kafkaConfiguration(brokers: brokers),
+            databaseURL: databaseURL,
+            schema: try database.resolvedSchema()
+        )
+        let (address, registry) = try operations.bootstrap(for: .serve)
         let server = try await Self.server(configuration, logger: logger)
         let health = OperationsServer(address: address, registry: registry, logger: logger) {
             server.readinessReport
         }
         let group = ServiceGroup(
-            configuration: .init(services: [server, health], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            configuration: .init(
+                services: [server, health],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
         )
         say("API at http://\(configuration.address)/ (document: /openapi.yaml); metrics at http://\(address)/metrics")
         try await OperationsOptions.run(group)

@@ -15,25 +15,32 @@ struct SettleCommand: AsyncParsableCommand {
             """
     )
 
-    @OptionGroup var options: ConnectionOptions
-    @OptionGroup var service: ServiceOptions
+    @OptionGroup var kafka: KafkaOptions
+    @OptionGroup var database: DatabaseOptions
     @OptionGroup var rewards: RewardOptions
+    @OptionGroup var log: LogOptions
     @OptionGroup var operations: OperationsOptions
 
     func run() async throws {
-        let brokers = try options.requireBrokers()
-        let databaseURL = try options.requireDatabaseURL()
+        let brokers = try kafka.requireBrokers()
+        let databaseURL = try database.requireDatabaseURL()
+        let schema = try database.resolvedSchema()
         let urls = try rewards.requireURLs()
-        let logger = try service.logger(label: "attendance.settle", options: options)
-        let (address, registry) = try operations.bootstrap()
+        let logger = try log.logger(label: "attendance.settle")
+        let (address, registry) = try operations.bootstrap(for: .settle)
         let settler = RewardSettler(
-            configuration: try rewards.settlerConfiguration(options, brokers: brokers, databaseURL: databaseURL, urls: urls),
+            configuration: try rewards.settlerConfiguration(
+                kafka: kafka.kafkaConfiguration(brokers: brokers),
+                databaseURL: databaseURL,
+                schema: schema,
+                urls: urls
+            ),
             logger: logger
         )
         let surface = OperationsSurface(
             address: address,
             registry: registry,
-            sampler: try .init(options, brokers: brokers, databaseURL: databaseURL),
+            sampler: .init(databaseURL: databaseURL, schema: schema, kafka: kafka.kafkaConfiguration(brokers: brokers)),
             settler: settler,
             logger: logger
         )

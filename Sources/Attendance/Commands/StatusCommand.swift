@@ -15,7 +15,9 @@ struct StatusCommand: AsyncParsableCommand {
             """
     )
 
-    @OptionGroup var options: ConnectionOptions
+    @OptionGroup var kafkaOptions: KafkaOptions
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var consumerGroup: GroupOptions
 
     @Flag(help: "Print one JSON object instead of the screen.")
     var json = false
@@ -24,11 +26,11 @@ struct StatusCommand: AsyncParsableCommand {
     var timeoutMilliseconds = 5_000
 
     func run() async throws {
-        let brokers = try options.requireBrokers()
-        let databaseURL = try options.requireDatabaseURL()
-        let schema = try options.resolvedSchema()
-        let group = try options.resolvedGroupID()
-        let kafka = options.kafkaConfiguration(brokers: brokers)
+        let brokers = try kafkaOptions.requireBrokers()
+        let databaseURL = try database.requireDatabaseURL()
+        let schema = try database.resolvedSchema()
+        let group = try consumerGroup.resolvedGroupID()
+        let kafka = kafkaOptions.kafkaConfiguration(brokers: brokers)
         guard timeoutMilliseconds > 0 else { throw ConfigurationError("--timeout-ms must be positive") }
         let timeout = Duration.milliseconds(timeoutMilliseconds)
         var logger = Logger(label: "attendance.status")

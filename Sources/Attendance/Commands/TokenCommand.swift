@@ -5,7 +5,8 @@ import Foundation
 struct TokenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "token",
-        abstract: "Sign an API token with the HS256 secret (for trying the API and for tests; production uses its IdP).",
+        abstract:
+            "Sign an API token with the HS256 secret (for trying the API and for tests; production uses its IdP).",
         discussion: """
             Uses the same settings as `serve`: --jwt-hs256-secret-file, --jwt-issuer, --jwt-audience. Prints the \
             token only, so it can be captured: TOKEN=$(attendance token --scope attendance:read).
@@ -28,12 +29,15 @@ struct TokenCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let secret = try api.resolvedKeys()?.hs256Secret else {
-            throw ConfigurationError("token needs the HS256 secret: --jwt-hs256-secret-file or ATTENDANCE_JWT_HS256_SECRET_FILE")
+            throw ConfigurationError(
+                "token needs the HS256 secret: --jwt-hs256-secret-file or ATTENDANCE_JWT_HS256_SECRET_FILE"
+            )
         }
         let granted = scopes.isEmpty ? Principal.Scope.allCases.map(\.rawValue) : scopes
         for scope in granted where Principal.Scope(rawValue: scope) == nil {
             throw ConfigurationError(
-                "--scope \(scope) is not one of \(Principal.Scope.allCases.map(\.rawValue).joined(separator: ", "))")
+                "--scope \(scope) is not one of \(Principal.Scope.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
         }
         guard ttlSeconds > 0 else { throw ConfigurationError("--ttl-seconds must be positive") }
         let token = AccessToken(

@@ -13,7 +13,13 @@ final class CheckInGenerator: Service, Sendable {
     private let logger: Logger
     private let producedCount = Atomic<Int>(0)
 
-    init(kafka: KafkaConfiguration, topic: String, ratePerSecond: Int, settings: CheckInWorkload.Settings, logger: Logger) {
+    init(
+        kafka: KafkaConfiguration,
+        topic: String,
+        ratePerSecond: Int,
+        settings: CheckInWorkload.Settings,
+        logger: Logger
+    ) {
         self.kafka = kafka
         self.topic = topic
         self.rate = ratePerSecond

@@ -17,6 +17,11 @@ struct CheckInWorkload: IteratorProtocol {
         var malformedRate = 0.01
         /// Stop after this many messages (nil: endless, repeating the days with new request ids).
         var total: Int?
+        /// Each pass over the days after the first uses the next block of `members` member ids, so an endless
+        /// stream keeps producing new member-days (successes, streaks, bonuses) instead of only
+        /// ALREADY_CHECKED_IN. The days cannot move past today: a request more than five minutes ahead of its
+        /// message is refused (REQUESTED_AT_IN_FUTURE). Off for the benchmarks, which measure repeats on purpose.
+        var newMembersEachRound = false
         var seed: UInt64 = 42
     }
 
@@ -64,7 +69,8 @@ struct CheckInWorkload: IteratorProtocol {
         let stride = Self.coprimeStride(settings.members, day: day)
         let position = (memberIndex * stride + day * 7919) % settings.members
         memberIndex += 1
-        let memberID = Int64(1_001 + position)
+        let cohort = settings.newMembersEachRound ? round * settings.members : 0
+        let memberID = Int64(1_001 + cohort + position)
         let eventID = settings.eventIDs[position % settings.eventIDs.count]
         if random.nextDouble() < settings.malformedRate {
             queued.append(malformed(eventID: eventID, memberID: memberID))
@@ -86,7 +92,8 @@ struct CheckInWorkload: IteratorProtocol {
         }
         if random.nextDouble() < settings.retapRate {
             let retap = Array(
-                "{\"request_id\":\"\(requestID)-again\",\"event_id\":\(eventID),\"member_id\":\(memberID),\"requested_at\":\"\(requestedAt.adding(seconds: 60))\",\"channel\":\"WEB\"}".utf8
+                "{\"request_id\":\"\(requestID)-again\",\"event_id\":\(eventID),\"member_id\":\(memberID),\"requested_at\":\"\(requestedAt.adding(seconds: 60))\",\"channel\":\"WEB\"}"
+                    .utf8
             )
             queued.append(Message(key: key, value: retap, kind: .valid))
         }

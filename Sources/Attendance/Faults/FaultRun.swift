@@ -1,12 +1,13 @@
 import Consumer
 import Domain
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking  // http URLs for Data(contentsOf:) on Linux
-#endif
 import Logging
 import Projections
 import Synchronization
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking  // http URLs for Data(contentsOf:) on Linux
+#endif
 
 /// One scenario of the fault suite: a schema and a cluster of its own, services as separate processes, traffic
 /// produced while the scenario's faults are injected, then the invariants checked in the database.
@@ -75,7 +76,10 @@ final class FaultRun: @unchecked Sendable {
         let policies = try DemoEvents.policies(ids: [1, 2], startingAt: firstDay)
         _ = try Setup.apply(policies, databaseURL: url, schema: schema)
 
-        let cluster = try MockClusterProcess(topicsDirectory: settings.topicsDirectory, logDirectory: settings.logDirectory)
+        let cluster = try MockClusterProcess(
+            topicsDirectory: settings.topicsDirectory,
+            logDirectory: settings.logDirectory
+        )
         defer { cluster.stop() }
         let environment = [
             "DATABASE_URL": url, "ATTENDANCE_BROKERS": cluster.bootstrapServers, "ATTENDANCE_SCHEMA": schema,
@@ -150,7 +154,8 @@ final class FaultRun: @unchecked Sendable {
         var hostileRandom = SplitMix64(seed: 11)
         var traffic = Traffic()
         var produced = 0
-        while produced < settings.minimumRequests || injecting.load(ordering: .acquiring) || hostileSent < hostileTotal {
+        while produced < settings.minimumRequests || injecting.load(ordering: .acquiring) || hostileSent < hostileTotal
+        {
             var chunk: [OutgoingMessage] = []
             for _ in 0..<400 {
                 guard let message = workload.next() else { break }
@@ -158,7 +163,10 @@ final class FaultRun: @unchecked Sendable {
                 produced += 1
             }
             // Spread the hostile messages over the first half of the run.
-            let share = min(hostileTotal - hostileSent, max(1, hostileTotal * 400 / max(1, settings.minimumRequests / 2)))
+            let share = min(
+                hostileTotal - hostileSent,
+                max(1, hostileTotal * 400 / max(1, settings.minimumRequests / 2))
+            )
             for _ in 0..<share {
                 let hostile = HostileCorpus.message(hostileSent, random: &hostileRandom)
                 chunk.insert(
@@ -173,7 +181,10 @@ final class FaultRun: @unchecked Sendable {
             }
             for result in producer.produceAndWait(chunk, timeout: .seconds(60)) {
                 let report = try result.get()
-                traffic.highWatermarks[report.partition] = max(traffic.highWatermarks[report.partition] ?? 0, report.offset + 1)
+                traffic.highWatermarks[report.partition] = max(
+                    traffic.highWatermarks[report.partition] ?? 0,
+                    report.offset + 1
+                )
             }
             Thread.sleep(forTimeInterval: 0.15)
         }
@@ -259,11 +270,15 @@ final class FaultRun: @unchecked Sendable {
         while true {
             if let db = try? connection() {
                 defer { db.close() }
-                let stored = try? db.execute("SELECT partition, next_offset FROM consumer_offset WHERE group_id = 'faults'")
+                let stored = try? db.execute(
+                    "SELECT partition, next_offset FROM consumer_offset WHERE group_id = 'faults'"
+                )
                 var offsets: [Int32: Int64] = [:]
                 if let stored {
                     for row in 0..<stored.count {
-                        if let partition = stored.int(row, 0), let next = stored.int64(row, 1) { offsets[Int32(partition)] = next }
+                        if let partition = stored.int(row, 0), let next = stored.int64(row, 1) {
+                            offsets[Int32(partition)] = next
+                        }
                     }
                 }
                 let backlog = (try? OutboxStore.backlog(on: db).count) ?? -1
@@ -273,7 +288,9 @@ final class FaultRun: @unchecked Sendable {
                 if offsets == highWatermarks, backlog == 0, pending == 0 { return }
             }
             guard Date() < deadline else {
-                throw FaultSuiteError("\(settings.scenario.rawValue): not quiescent in time (consumers or relay stuck?)")
+                throw FaultSuiteError(
+                    "\(settings.scenario.rawValue): not quiescent in time (consumers or relay stuck?)"
+                )
             }
             Thread.sleep(forTimeInterval: 0.5)
         }
@@ -325,7 +342,9 @@ final class FaultRun: @unchecked Sendable {
         report.paidByAPI = try Self.paidByAPI(apiURL)
         if rewards.int(0, 1) != 0 { report.problems.append("a settled reward has no transaction id") }
         if rewards.int(0, 3) != 0 { report.problems.append("\(rewards.int(0, 3) ?? -1) rewards not in a final state") }
-        if report.paidByAPI < report.rewardsSucceeded || report.paidByAPI > report.rewardsSucceeded + report.rewardsParked {
+        if report.paidByAPI < report.rewardsSucceeded
+            || report.paidByAPI > report.rewardsSucceeded + report.rewardsParked
+        {
             report.problems.append(
                 "the API paid \(report.paidByAPI) keys for \(report.rewardsSucceeded) settled and \(report.rewardsParked) parked rewards"
             )
@@ -337,7 +356,9 @@ final class FaultRun: @unchecked Sendable {
         report.deadLetters = distinct
         report.deadLetterCopies = copies
         if distinct != traffic.expectedDeadLetters {
-            report.problems.append("\(distinct) dead letters on the DLQ for \(traffic.expectedDeadLetters) bad messages")
+            report.problems.append(
+                "\(distinct) dead letters on the DLQ for \(traffic.expectedDeadLetters) bad messages"
+            )
         }
     }
 
@@ -365,11 +386,12 @@ final class FaultRun: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(120)
         while Date() < deadline, Date().timeIntervalSince(lastNew) < (seen.count >= expected ? 2 : 15) {
             guard let message = try consumer.poll(timeout: .milliseconds(200)) else { continue }
-            let header = { (name: String) in
-                message.headers.first { $0.key == name }?.value.map { String(decoding: $0, as: UTF8.self) } ?? "?"
-            }
+            let deadLetter = DeadLetterHeaders(
+                parsing: message.headers.map { MessageHeader(name: $0.key, value: $0.value) }
+            )
+            let source = deadLetter?.source.map { "\($0.partition):\($0.offset)" } ?? "?"
             copies += 1
-            if seen.insert(header("dlq.source.partition") + ":" + header("dlq.source.offset")).inserted { lastNew = Date() }
+            if seen.insert(source).inserted { lastNew = Date() }
         }
         return (seen.count, copies)
     }

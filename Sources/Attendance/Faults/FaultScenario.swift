@@ -16,7 +16,8 @@ enum FaultScenario: String, CaseIterable, Sendable {
         case .postgresRestart: "the PostgreSQL server restarted mid-stream"
         case .rebalanceStorm: "extra consumers joining and leaving (half of them killed, not stopped)"
         case .hostileInput: "bad messages of 12 kinds mixed into valid traffic"
-        case .rewardAPIFaults: "the reward API slow (20 ms), failing (10% 503, 5% 429), timing out and dropping paid responses (5% each)"
+        case .rewardAPIFaults:
+            "the reward API slow (20 ms), failing (10% 503, 5% 429), timing out and dropping paid responses (5% each)"
         }
     }
 

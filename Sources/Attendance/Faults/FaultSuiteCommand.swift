@@ -5,7 +5,8 @@ import Logging
 struct FaultSuiteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "faults",
-        abstract: "Run the fault suite: services as separate processes, faults injected under traffic, invariants checked.",
+        abstract:
+            "Run the fault suite: services as separate processes, faults injected under traffic, invariants checked.",
         discussion: """
             Each scenario gets its own schema (faults_<scenario>) and Kafka-protocol cluster process, runs two \
             consumers and a relay as `attendance` processes, and ends by checking that every request has exactly \
@@ -14,12 +15,16 @@ struct FaultSuiteCommand: AsyncParsableCommand {
             """
     )
 
-    @OptionGroup var options: ConnectionOptions
+    @OptionGroup var database: DatabaseURLOptions
+    @OptionGroup var migrationsFolder: MigrationsFolderOptions
+    @OptionGroup var topicsFolder: TopicsFolderOptions
 
     @Flag(help: "The long form (≥ 50 kills, more of everything); the default is the short form run in CI.")
     var long = false
 
-    @Option(help: "Scenarios to run, comma-separated (\(FaultScenario.allCases.map(\.rawValue).joined(separator: ", "))).")
+    @Option(
+        help: "Scenarios to run, comma-separated (\(FaultScenario.allCases.map(\.rawValue).joined(separator: ", ")))."
+    )
     var only: String?
 
     @Option(help: "Valid requests to produce at least, per scenario (default 8000 short, 60000 long).")
@@ -27,14 +32,15 @@ struct FaultSuiteCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("postgres-restart"),
-        help: "Shell command that restarts the PostgreSQL server (env ATTENDANCE_FAULTS_POSTGRES_RESTART); required for postgres-restart."
+        help:
+            "Shell command that restarts the PostgreSQL server (env ATTENDANCE_FAULTS_POSTGRES_RESTART); required for postgres-restart."
     )
     var postgresRestart: String?
 
     func run() async throws {
-        let databaseURL = try options.requireDatabaseURL()
+        let databaseURL = try database.requireDatabaseURL()
         let scenarios = try selectedScenarios()
-        let restart = postgresRestart ?? options.environment["ATTENDANCE_FAULTS_POSTGRES_RESTART"]
+        let restart = postgresRestart ?? Environment.values["ATTENDANCE_FAULTS_POSTGRES_RESTART"]
         let logDirectory = FileManager.default.temporaryDirectory
             .appendingPathComponent("attendance-faults-\(Int(Date().timeIntervalSince1970))")
         try FileManager.default.createDirectory(at: logDirectory, withIntermediateDirectories: true)
@@ -51,8 +57,8 @@ struct FaultSuiteCommand: AsyncParsableCommand {
                 long: long,
                 minimumRequests: requests ?? (long ? 60_000 : 8_000),
                 databaseURL: databaseURL,
-                migrations: options.migrationsURL(),
-                topicsDirectory: options.topicsURL().path,
+                migrations: migrationsFolder.migrationsURL(),
+                topicsDirectory: topicsFolder.topicsURL().path,
                 logDirectory: logDirectory,
                 postgresRestart: restart
             )

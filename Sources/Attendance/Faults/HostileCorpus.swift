@@ -26,7 +26,11 @@ struct HostileCorpus {
             bytes += Array("\"}".utf8)
             return Message(key: key, value: bytes, expectation: .deadLetter)
         case 2:
-            return Message(key: key, value: Array(repeating: UInt8(ascii: "a"), count: 70_000 + Int(random.next() % 1_000)), expectation: .deadLetter)
+            return Message(
+                key: key,
+                value: Array(repeating: UInt8(ascii: "a"), count: 70_000 + Int(random.next() % 1_000)),
+                expectation: .deadLetter
+            )
         case 3:
             let depth = 1_000 + Int(random.next() % 9_000)
             return Message(
@@ -35,42 +39,69 @@ struct HostileCorpus {
                 expectation: .deadLetter
             )
         case 4:
-            return Message(key: key, value: Array(#"{"request_id":"h\#(index)","event_id":"1","member_id":\#(member)}"#.utf8), expectation: .deadLetter)
+            return Message(
+                key: key,
+                value: Array(#"{"request_id":"h\#(index)","event_id":"1","member_id":\#(member)}"#.utf8),
+                expectation: .deadLetter
+            )
         case 5:
-            return Message(key: key, value: Array(#"{"request_id":"h\#(index)","event_id":1,"member_id":99999999999999999999999}"#.utf8), expectation: .deadLetter)
+            return Message(
+                key: key,
+                value: Array(#"{"request_id":"h\#(index)","event_id":1,"member_id":99999999999999999999999}"#.utf8),
+                expectation: .deadLetter
+            )
         case 6:
             return Message(
                 key: key,
-                value: Array(#"{"request_id":"h\#(index)';DROP/**/TABLE/**/event_attendance_log;--","event_id":1,"member_id":\#(member),"requested_at":"2026-01-01T00:00:00Z","channel":"x' OR '1'='1'; DROP TABLE x;--"}"#.utf8),
+                value: Array(
+                    #"{"request_id":"h\#(index)';DROP/**/TABLE/**/event_attendance_log;--","event_id":1,"member_id":\#(member),"requested_at":"2026-01-01T00:00:00Z","channel":"x' OR '1'='1'; DROP TABLE x;--"}"#
+                        .utf8
+                ),
                 expectation: .logged
             )
         case 7:
             let unknownEvent = Int64(8_000_000 + index)
             return Message(
                 key: Array("\(unknownEvent):\(member)".utf8),
-                value: Array(#"{"request_id":"h\#(index)","event_id":\#(unknownEvent),"member_id":\#(member),"requested_at":"2026-01-01T00:00:00Z"}"#.utf8),
+                value: Array(
+                    #"{"request_id":"h\#(index)","event_id":\#(unknownEvent),"member_id":\#(member),"requested_at":"2026-01-01T00:00:00Z"}"#
+                        .utf8
+                ),
                 expectation: .logged
             )
         case 8:
             return Message(
                 key: key,
-                value: Array(#"{"request_id":"h\#(index)","event_id":1,"member_id":\#(member),"requested_at":"9999-12-31T23:59:59+14:00"}"#.utf8),
+                value: Array(
+                    #"{"request_id":"h\#(index)","event_id":1,"member_id":\#(member),"requested_at":"9999-12-31T23:59:59+14:00"}"#
+                        .utf8
+                ),
                 expectation: .logged
             )
         case 9:
             return Message(
                 key: key,
-                value: Array(#"{"request_id":"h\#(index)","event_id":1,"member_id":\#(member),"requested_at":"0001-01-01T00:00:00-12:00"}"#.utf8),
+                value: Array(
+                    #"{"request_id":"h\#(index)","event_id":1,"member_id":\#(member),"requested_at":"0001-01-01T00:00:00-12:00"}"#
+                        .utf8
+                ),
                 expectation: .logged
             )
         case 10:
             return Message(
                 key: key,
-                value: Array(#"{"request_id":"h\#(index)","event_id":1,"member_id":\#(member),"requested_at":"2026-01-01T00:00:00Z","channel":"x\u0000y"}"#.utf8),
+                value: Array(
+                    #"{"request_id":"h\#(index)","event_id":1,"member_id":\#(member),"requested_at":"2026-01-01T00:00:00Z","channel":"x\u0000y"}"#
+                        .utf8
+                ),
                 expectation: .logged
             )
         default:
-            return Message(key: nil, value: Array(#"{"request_id":"h\#(index)","event_id":1,"member_id":1}"#.utf8), expectation: .deadLetter)
+            return Message(
+                key: nil,
+                value: Array(#"{"request_id":"h\#(index)","event_id":1,"member_id":1}"#.utf8),
+                expectation: .deadLetter
+            )
         }
     }
 }

@@ -21,7 +21,9 @@ final class MockClusterProcess: @unchecked Sendable {
         var line = [UInt8]()
         while true {
             let byte = output.fileHandleForReading.readData(ofLength: 1)
-            guard let first = byte.first else { throw FaultSuiteError("mock cluster exited before printing its address") }
+            guard let first = byte.first else {
+                throw FaultSuiteError("mock cluster exited before printing its address")
+            }
             if first == UInt8(ascii: "\n") { break }
             line.append(first)
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AttendanceAPI
+import Consumer
 import Foundation
 
 /// Settings of the HTTP API (`serve`, and `run`, which starts it too). Every flag has an environment variable.
@@ -13,7 +14,10 @@ struct APIOptions: ParsableArguments {
     @Option(name: .customLong("jwt-issuer"), help: "Required token issuer, claim iss (env ATTENDANCE_JWT_ISSUER).")
     var issuer: String?
 
-    @Option(name: .customLong("jwt-audience"), help: "Required token audience, claim aud (env ATTENDANCE_JWT_AUDIENCE).")
+    @Option(
+        name: .customLong("jwt-audience"),
+        help: "Required token audience, claim aud (env ATTENDANCE_JWT_AUDIENCE)."
+    )
     var audience: String?
 
     @Option(
@@ -24,7 +28,8 @@ struct APIOptions: ParsableArguments {
 
     @Option(
         name: .customLong("jwt-public-key-file"),
-        help: "PEM public key for RS256 or ES256 tokens; repeat or comma-separate for several (env ATTENDANCE_JWT_PUBLIC_KEY_FILES)."
+        help:
+            "PEM public key for RS256 or ES256 tokens; repeat or comma-separate for several (env ATTENDANCE_JWT_PUBLIC_KEY_FILES)."
     )
     var publicKeyFiles: [String] = []
 
@@ -33,16 +38,21 @@ struct APIOptions: ParsableArguments {
 
     @Option(
         name: .customLong("rate-limit"),
-        help: "Requests per second per client, the token's subject; 0 = off (env ATTENDANCE_API_RATE_LIMIT, default 200)."
+        help:
+            "Requests per second per client, the token's subject; 0 = off (env ATTENDANCE_API_RATE_LIMIT, default 200)."
     )
     var rateLimit: Double?
 
-    @Option(name: .customLong("rate-burst"), help: "Burst per client (env ATTENDANCE_API_RATE_BURST, default 2 × rate).")
+    @Option(
+        name: .customLong("rate-burst"),
+        help: "Burst per client (env ATTENDANCE_API_RATE_BURST, default 2 × rate)."
+    )
     var rateBurst: Int?
 
     @Option(
         name: .customLong("submit-wait-ms"),
-        help: "How long a submission waits for its outcome by default (env ATTENDANCE_API_SUBMIT_WAIT_MS, default 2000)."
+        help:
+            "How long a submission waits for its outcome by default (env ATTENDANCE_API_SUBMIT_WAIT_MS, default 2000)."
     )
     var submitWait: Int?
 
@@ -58,22 +68,24 @@ struct APIOptions: ParsableArguments {
     )
     var connections: Int?
 
-    var environment: [String: String] { ProcessInfo.processInfo.environment }
-
     private func value(_ flag: String?, _ variable: String) -> String? {
-        if let flag, !flag.isEmpty { return flag }
-        if let text = environment[variable], !text.isEmpty { return text }
-        return nil
+        Environment.value(flag, variable)
     }
 
-    private func integer(_ flag: Int?, _ variable: String, _ name: String, default fallback: Int, range: ClosedRange<Int>)
+    private func integer(
+        _ flag: Int?,
+        _ variable: String,
+        _ name: String,
+        default fallback: Int,
+        range: ClosedRange<Int>
+    )
         throws -> Int
     {
         if let flag {
             guard range.contains(flag) else { throw ConfigurationError("\(name) must be in \(range)") }
             return flag
         }
-        guard let text = environment[variable], !text.isEmpty else { return fallback }
+        guard let text = Environment.values[variable], !text.isEmpty else { return fallback }
         guard let parsed = Int(text), range.contains(parsed) else {
             throw ConfigurationError("\(variable)=\(text) must be an integer in \(range)")
         }
@@ -84,7 +96,9 @@ struct APIOptions: ParsableArguments {
         let text = value(address, "ATTENDANCE_API_ADDR") ?? "127.0.0.1:8080"
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
             (0...65_535).contains(port), colon > text.startIndex
-        else { throw ConfigurationError("--api-addr / ATTENDANCE_API_ADDR \"\(text)\" must be host:port (port 0...65535)") }
+        else {
+            throw ConfigurationError("--api-addr / ATTENDANCE_API_ADDR \"\(text)\" must be host:port (port 0...65535)")
+        }
         return .init(host: String(text[..<colon]), port: port)
     }
 
@@ -92,7 +106,9 @@ struct APIOptions: ParsableArguments {
     func resolvedKeys() throws -> TokenVerifier.Keys? {
         var keys = TokenVerifier.Keys()
         if let file = value(secretFile, "ATTENDANCE_JWT_HS256_SECRET_FILE") {
-            keys.hs256Secret = try Array(read(file, "--jwt-hs256-secret-file").trimmingCharacters(in: .whitespacesAndNewlines).utf8)
+            keys.hs256Secret = try Array(
+                read(file, "--jwt-hs256-secret-file").trimmingCharacters(in: .whitespacesAndNewlines).utf8
+            )
         }
         var pems = publicKeyFiles.flatMap { $0.split(separator: ",").map(String.init) }
         if pems.isEmpty, let list = value(nil, "ATTENDANCE_JWT_PUBLIC_KEY_FILES") {
@@ -128,9 +144,9 @@ struct APIOptions: ParsableArguments {
 
     /// The whole API configuration; `keys` and `issuer`/`audience` overrides are for the embedded demo.
     func configuration(
-        _ options: ConnectionOptions,
-        brokers: String,
+        kafka: KafkaConfiguration,
         databaseURL: String,
+        schema: String,
         keys override: TokenVerifier.Keys? = nil,
         issuer defaultIssuer: String? = nil,
         audience defaultAudience: String? = nil
@@ -142,12 +158,18 @@ struct APIOptions: ParsableArguments {
         }
         let issuer = try resolvedIssuer(default: defaultIssuer)
         let audience = try resolvedAudience(default: defaultAudience)
-        var reads = ReadLanes.Configuration(databaseURL: databaseURL, schema: try options.resolvedSchema())
-        reads.connections = try integer(connections, "ATTENDANCE_API_DB_CONNECTIONS", "--api-db-connections", default: 4, range: 1...64)
+        var reads = ReadLanes.Configuration(databaseURL: databaseURL, schema: schema)
+        reads.connections = try integer(
+            connections,
+            "ATTENDANCE_API_DB_CONNECTIONS",
+            "--api-db-connections",
+            default: 4,
+            range: 1...64
+        )
         var configuration = APIConfiguration(
             address: try resolvedAddress(),
             reads: reads,
-            kafka: options.kafkaConfiguration(brokers: brokers),
+            kafka: kafka,
             keys: keys,
             issuer: issuer,
             audience: audience
@@ -155,8 +177,10 @@ struct APIOptions: ParsableArguments {
         let rate: Double
         if let rateLimit {
             rate = rateLimit
-        } else if let text = environment["ATTENDANCE_API_RATE_LIMIT"], !text.isEmpty {
-            guard let parsed = Double(text) else { throw ConfigurationError("ATTENDANCE_API_RATE_LIMIT=\(text) is not a number") }
+        } else if let text = Environment.values["ATTENDANCE_API_RATE_LIMIT"], !text.isEmpty {
+            guard let parsed = Double(text) else {
+                throw ConfigurationError("ATTENDANCE_API_RATE_LIMIT=\(text) is not a number")
+            }
             rate = parsed
         } else {
             rate = 200
@@ -164,9 +188,26 @@ struct APIOptions: ParsableArguments {
         guard rate >= 0, rate.isFinite else { throw ConfigurationError("--rate-limit must be 0 or more") }
         configuration.rateLimit = rate
         configuration.rateBurst = try integer(
-            rateBurst, "ATTENDANCE_API_RATE_BURST", "--rate-burst", default: max(1, Int(rate * 2)), range: 1...1_000_000)
-        let wait = try integer(submitWait, "ATTENDANCE_API_SUBMIT_WAIT_MS", "--submit-wait-ms", default: 2_000, range: 0...30_000)
-        let cap = try integer(maxWait, "ATTENDANCE_API_MAX_WAIT_MS", "--max-wait-ms", default: 10_000, range: 0...30_000)
+            rateBurst,
+            "ATTENDANCE_API_RATE_BURST",
+            "--rate-burst",
+            default: max(1, Int(rate * 2)),
+            range: 1...1_000_000
+        )
+        let wait = try integer(
+            submitWait,
+            "ATTENDANCE_API_SUBMIT_WAIT_MS",
+            "--submit-wait-ms",
+            default: 2_000,
+            range: 0...30_000
+        )
+        let cap = try integer(
+            maxWait,
+            "ATTENDANCE_API_MAX_WAIT_MS",
+            "--max-wait-ms",
+            default: 10_000,
+            range: 0...30_000
+        )
         configuration.defaultWait = .milliseconds(min(wait, cap))
         configuration.maximumWait = .milliseconds(cap)
         return configuration

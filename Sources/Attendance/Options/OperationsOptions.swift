@@ -6,20 +6,21 @@ import Operations
 import Prometheus
 import ServiceLifecycle
 
-/// Where a service process serves metrics and health (`consume`, `relay`, `settle`, `run`).
+/// Where a service process serves metrics and health (`consume`, `relay`, `settle`, `run`). Each kind of service has
+/// its own default port (``ServiceKind``), so several on one host do not collide.
 struct OperationsOptions: ParsableArguments {
     @Option(
         name: .customLong("http-addr"),
-        help:
-            "host:port serving /metrics, /health/live and /health/ready (env ATTENDANCE_HTTP_ADDR, default 127.0.0.1:9464; port 0 picks a free one)."
+        help: """
+            host:port serving /metrics, /health/live and /health/ready (env ATTENDANCE_HTTP_ADDR; default \
+            127.0.0.1 with port 9464 for run, 9465 consume, 9466 relay, 9467 settle; port 0 picks a free one and \
+            logs it).
+            """
     )
     var httpAddress: String?
 
-    func resolvedAddress() throws -> HTTPAddress {
-        guard let text = httpAddress ?? ProcessInfo.processInfo.environment["ATTENDANCE_HTTP_ADDR"], !text.isEmpty
-        else {
-            return .default
-        }
+    func resolvedAddress(for kind: ServiceKind) throws -> HTTPAddress {
+        guard let text = Environment.value(httpAddress, "ATTENDANCE_HTTP_ADDR") else { return kind.defaultAddress }
         guard let address = HTTPAddress(parsing: text) else {
             throw ConfigurationError(
                 "--http-addr / ATTENDANCE_HTTP_ADDR \"\(text)\" must be host:port (port 0...65535)"
@@ -29,8 +30,8 @@ struct OperationsOptions: ParsableArguments {
     }
 
     /// Validates the address, then bootstraps the metrics backend: call before creating the services.
-    func bootstrap() throws -> (HTTPAddress, PrometheusCollectorRegistry) {
-        let address = try resolvedAddress()
+    func bootstrap(for kind: ServiceKind) throws -> (HTTPAddress, PrometheusCollectorRegistry) {
+        let address = try resolvedAddress(for: kind)
         return (address, MetricsBootstrap.bootstrap())
     }
 
@@ -41,15 +42,5 @@ struct OperationsOptions: ParsableArguments {
         } catch let error as OperationsServerError where error.isConfiguration {
             throw ConfigurationError(error.description)
         }
-    }
-}
-
-extension OperationsSampler.Configuration {
-    init(_ options: ConnectionOptions, brokers: String, databaseURL: String) throws {
-        self.init(
-            databaseURL: databaseURL,
-            schema: try options.resolvedSchema(),
-            kafka: options.kafkaConfiguration(brokers: brokers)
-        )
     }
 }

@@ -34,8 +34,14 @@ enum Setup {
         return policies
     }
 
-    static func apply(_ policies: [EventPolicy], databaseURL: String, schema: String) throws -> [(EventPolicy, EventApplyOutcome)] {
-        let connection = try PostgresConnection.connect(databaseURL, applicationName: "attendance-events", searchPath: schema)
+    static func apply(_ policies: [EventPolicy], databaseURL: String, schema: String) throws -> [(
+        EventPolicy, EventApplyOutcome
+    )] {
+        let connection = try PostgresConnection.connect(
+            databaseURL,
+            applicationName: "attendance-events",
+            searchPath: schema
+        )
         defer { connection.close() }
         return try policies.map { ($0, try EventCatalog.apply($0, on: connection)) }
     }

@@ -60,13 +60,17 @@ public final class ReadLanes: @unchecked Sendable {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let job: Job = { store in
                 guard let store else {
-                    continuation.resume(throwing: APIProblem.unavailable("database-unavailable", "the database cannot be reached"))
+                    continuation.resume(
+                        throwing: APIProblem.unavailable("database-unavailable", "the database cannot be reached")
+                    )
                     return
                 }
                 do {
                     continuation.resume(returning: try body(store))
                 } catch let error as PostgresError where error.isRetriable {
-                    continuation.resume(throwing: APIProblem.unavailable("database-unavailable", "the database failed the read"))
+                    continuation.resume(
+                        throwing: APIProblem.unavailable("database-unavailable", "the database failed the read")
+                    )
                 } catch {
                     continuation.resume(throwing: error)
                 }

@@ -127,7 +127,9 @@ struct EventSummaryBody: Encodable, Sendable {
         }
         lines.append("participants,,,,,\(participants.count),,\(participants.cap.map(String.init) ?? "")")
         lines.append("budget,,,POINT,RESERVED,,\(budget.points.reserved),\(budget.points.cap.map(String.init) ?? "")")
-        lines.append("budget,,,COUPON,RESERVED,\(budget.coupons.reserved),,\(budget.coupons.cap.map(String.init) ?? "")")
+        lines.append(
+            "budget,,,COUPON,RESERVED,\(budget.coupons.reserved),,\(budget.coupons.cap.map(String.init) ?? "")"
+        )
         return lines.joined(separator: "\r\n") + "\r\n"
     }
 }

@@ -1,4 +1,4 @@
-import CRdKafka
+internal import CRdKafka
 import Logging
 
 /// What the cluster reports about an existing topic.
@@ -14,7 +14,7 @@ public struct TopicDescription: Sendable, Hashable {
     }
 }
 
-/// Admin operations against a real cluster: CreateTopics, topic metadata, DescribeConfigs.
+/// Admin operations against a real cluster: CreateTopics, topic metadata, DescribeConfigs, AlterConfigs.
 ///
 /// Every call is bounded by its `timeout`. Brokers that do not implement an Admin API (librdkafka's mock cluster
 /// implements neither CreateTopics nor DescribeConfigs) fail fast with `_UNSUPPORTED_FEATURE`.
@@ -102,6 +102,15 @@ public final class KafkaAdmin: @unchecked Sendable {
     /// The topic's effective configuration (entries whose value the broker withholds, such as sensitive ones, are
     /// left out).
     public func describeConfigs(topic: String, timeout: Duration) throws(KafkaError) -> [String: String] {
+        var configs: [String: String] = [:]
+        for entry in try describeConfigEntries(topic: topic, timeout: timeout) {
+            if let value = entry.value { configs[entry.name] = value }
+        }
+        return configs
+    }
+
+    /// Every config entry of the topic, with where its value comes from.
+    public func describeConfigEntries(topic: String, timeout: Duration) throws(KafkaError) -> [TopicConfigEntry] {
         let resource = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic)
         defer { rd_kafka_ConfigResource_destroy(resource) }
         let event = try runAdminRequest(RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, "DescribeConfigs \(topic)", timeout: timeout)
@@ -123,13 +132,51 @@ public final class KafkaAdmin: @unchecked Sendable {
             throw KafkaError(code: code, message: "DescribeConfigs \(topic): \(detail ?? "")")
         }
         var entryCount = 0
-        guard let entries = rd_kafka_ConfigResource_configs(described, &entryCount) else { return [:] }
-        var configs: [String: String] = [:]
-        for index in 0..<entryCount {
-            guard let entry = entries[index], let value = rd_kafka_ConfigEntry_value(entry) else { continue }
-            configs[String(cString: rd_kafka_ConfigEntry_name(entry))] = String(cString: value)
+        guard let entries = rd_kafka_ConfigResource_configs(described, &entryCount) else { return [] }
+        return (0..<entryCount).compactMap { index in
+            guard let entry = entries[index] else { return nil }
+            return TopicConfigEntry(
+                name: String(cString: rd_kafka_ConfigEntry_name(entry)),
+                value: rd_kafka_ConfigEntry_value(entry).map { String(cString: $0) },
+                isTopicOverride: rd_kafka_ConfigEntry_source(entry) == RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG,
+                isReadOnly: rd_kafka_ConfigEntry_is_read_only(entry) != 0,
+                isSensitive: rd_kafka_ConfigEntry_is_sensitive(entry) != 0
+            )
         }
-        return configs
+    }
+
+    /// Replaces the topic's configuration with `configs` (AlterConfigs).
+    ///
+    /// AlterConfigs is not incremental: every topic-level setting left out of `configs` reverts to the broker's
+    /// default. Callers pass the topic's current overrides with their changes merged in
+    /// (``TopicReconciler/alterations(_:current:)``).
+    public func alterConfigs(topic: String, configs: [String: String], timeout: Duration) throws(KafkaError) {
+        let resource = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic)
+        defer { rd_kafka_ConfigResource_destroy(resource) }
+        for (key, value) in configs.sorted(by: { $0.key < $1.key }) {
+            try KafkaError.check(
+                rd_kafka_ConfigResource_set_config(resource, key, value),
+                "AlterConfigs \(topic) config \(key)"
+            )
+        }
+        let event = try runAdminRequest(RD_KAFKA_ADMIN_OP_ALTERCONFIGS, "AlterConfigs \(topic)", timeout: timeout) {
+            var resources: [OpaquePointer?] = [resource]
+            rd_kafka_AlterConfigs(client.handle, &resources, 1, $0, $1)
+        }
+        defer { rd_kafka_event_destroy(event) }
+        var count = 0
+        guard let result = rd_kafka_event_AlterConfigs_result(event),
+            let resources = rd_kafka_AlterConfigs_result_resources(result, &count), count == 1,
+            let altered = resources[0]
+        else {
+            throw KafkaError(code: RD_KAFKA_RESP_ERR__BAD_MSG, message: "AlterConfigs \(topic): malformed result")
+        }
+        let code = rd_kafka_ConfigResource_error(altered)
+        guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            let detail = rd_kafka_ConfigResource_error_string(altered).map { String(cString: $0) }
+            throw KafkaError(code: code, message: "AlterConfigs \(topic): \(detail ?? "")")
+        }
+        logger.info("altered topic configs", metadata: ["topic": "\(topic)", "configs": "\(configs.keys.sorted())"])
     }
 
     /// CreateTopics and DescribeConfigs go to the controller; librdkafka would wait for it until the timeout. A

@@ -1,4 +1,4 @@
-import CRdKafka
+internal import CRdKafka
 
 extension KafkaConsumer {
     /// Consumes exactly these partitions from these offsets (``KafkaConsumer/endOffset`` for "only what comes

@@ -1,4 +1,4 @@
-import CRdKafka
+internal import CRdKafka
 import Logging
 
 /// librdkafka's `rebalance_cb`: asks the listener, then (un)assigns. Runs inside `rd_kafka_consumer_poll` or

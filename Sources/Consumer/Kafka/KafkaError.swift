@@ -1,4 +1,4 @@
-import CRdKafka
+internal import CRdKafka
 
 /// An error reported by librdkafka or by this wrapper.
 ///

@@ -1,4 +1,4 @@
-import CRdKafka
+internal import CRdKafka
 
 /// Facts about the linked librdkafka, for status output and benchmark reports.
 public enum KafkaLibrary {

@@ -1,4 +1,4 @@
-import CRdKafka
+internal import CRdKafka
 
 /// A record header. Kafka allows duplicate keys and a null value, so headers are an ordered list.
 public struct KafkaHeader: Sendable, Hashable {

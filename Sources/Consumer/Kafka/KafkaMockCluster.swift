@@ -1,4 +1,4 @@
-import CRdKafka
+internal import CRdKafka
 import Logging
 
 /// librdkafka's in-process mock cluster: real Kafka protocol on loopback listeners, for tests, the embedded demo and

@@ -1,4 +1,4 @@
-import CRdKafka
+internal import CRdKafka
 
 /// A non-null pointer for empty (but present) keys and values; librdkafka reads zero bytes from it.
 nonisolated(unsafe) private let emptyBytes = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 1)

@@ -1,4 +1,4 @@
-import CRdKafka
+internal import CRdKafka
 import Logging
 
 /// Read-only questions about topics, for `status` and the metrics sampler: partition counts, watermarks, and the

@@ -1,4 +1,4 @@
-import CRdKafka
+internal import CRdKafka
 
 /// What a metadata response says about one topic.
 struct TopicMetadataSnapshot: Sendable {

@@ -1,4 +1,4 @@
-import CRdKafka
+internal import CRdKafka
 import Logging
 
 /// State that librdkafka's callbacks reach through the handle's opaque pointer (`rd_kafka_opaque`).

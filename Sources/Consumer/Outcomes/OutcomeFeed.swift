@@ -1,6 +1,6 @@
 import Foundation
-import Projections
 import Logging
+import Projections
 import ServiceLifecycle
 import Synchronization
 
@@ -76,12 +76,16 @@ public final class OutcomeFeed: Service, Sendable {
                 defer { consumer.close() }
                 var offsets: [TopicPartition: Int64] = [:]
                 for partition in 0..<partitions {
-                    offsets[TopicPartition(topic: configuration.topic, partition: Int32(partition))] = KafkaConsumer.endOffset
+                    offsets[TopicPartition(topic: configuration.topic, partition: Int32(partition))] =
+                        KafkaConsumer.endOffset
                 }
                 try consumer.assign(offsets)
                 assigned.store(true, ordering: .relaxed)
                 backoff.reset()
-                logger.info("following outcomes", metadata: ["topic": "\(configuration.topic)", "partitions": "\(partitions)"])
+                logger.info(
+                    "following outcomes",
+                    metadata: ["topic": "\(configuration.topic)", "partitions": "\(partitions)"]
+                )
                 var lastCheck = ContinuousClock.now
                 while !stop.isStopped {
                     for message in try consumer.pollBatch(maxMessages: 2_000, maxWait: .milliseconds(100)) {
@@ -89,8 +93,13 @@ public final class OutcomeFeed: Service, Sendable {
                     }
                     if ContinuousClock.now - lastCheck > .seconds(30) {
                         lastCheck = ContinuousClock.now
-                        if let now = try? probe.partitionCount(topic: configuration.topic, timeout: .seconds(5)), now != partitions {
-                            logger.warning("partition count changed; following from the end again", metadata: ["partitions": "\(now)"])
+                        if let now = try? probe.partitionCount(topic: configuration.topic, timeout: .seconds(5)),
+                            now != partitions
+                        {
+                            logger.warning(
+                                "partition count changed; following from the end again",
+                                metadata: ["partitions": "\(now)"]
+                            )
                             break
                         }
                     }

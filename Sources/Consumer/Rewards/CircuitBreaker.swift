@@ -57,7 +57,9 @@ public struct CircuitBreaker: Sendable {
             state = .halfOpen(probesInFlight: 1)
             return (.call, .halfOpened)
         case .halfOpen(let probes):
-            guard probes < configuration.halfOpenProbes else { return (.reject(retryAfter: configuration.openDuration), nil) }
+            guard probes < configuration.halfOpenProbes else {
+                return (.reject(retryAfter: configuration.openDuration), nil)
+            }
             state = .halfOpen(probesInFlight: probes + 1)
             return (.call, nil)
         }

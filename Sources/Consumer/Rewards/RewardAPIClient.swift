@@ -108,7 +108,14 @@ public final class RewardAPIClient: Sendable {
             let status = Int(response.status.code)
             let bytes = try await response.body.collect(upTo: 64 * 1024)
             let text = String(decoding: bytes.readableBytesView, as: UTF8.self)
-            return Answer(result: Self.classify(status: status, body: text, retryAfter: response.headers.first(name: "Retry-After")), httpStatus: status)
+            return Answer(
+                result: Self.classify(
+                    status: status,
+                    body: text,
+                    retryAfter: response.headers.first(name: "Retry-After")
+                ),
+                httpStatus: status
+            )
         } catch is CancellationError {
             throw CancellationError()
         } catch {

@@ -1,3 +1,4 @@
+import Domain
 import Foundation
 import Logging
 import Projections
@@ -165,17 +166,17 @@ struct RewardCommandIntake: Sendable {
     }
 
     private func deadLetter(_ message: KafkaMessage) -> OutboxMessage {
-        OutboxMessage(
+        let deadLetter = DeadLetterHeaders(
+            reason: .notARewardCommand,
+            detail: "the value is not a JSON object with an idempotency_key \"att:…\" of at most 255 bytes",
+            source: SourcePosition(topic: message.topic, partition: message.partition, offset: message.offset),
+            lastFailureAt: .now()
+        )
+        return OutboxMessage(
             topic: configuration.topics.rewardCommandsDLQ,
             key: message.key,
             payload: message.value,
-            headers: message.headers.map { MessageHeader(name: $0.key, value: $0.value) } + [
-                MessageHeader(name: "dlq.reason", value: Array("not a reward command".utf8)),
-                MessageHeader(
-                    name: "dlq.source",
-                    value: Array("\(message.topic)/\(message.partition)/\(message.offset)".utf8)
-                ),
-            ]
+            headers: deadLetter.appended(to: message.headers.map { MessageHeader(name: $0.key, value: $0.value) })
         )
     }
 

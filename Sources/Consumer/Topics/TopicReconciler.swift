@@ -1,4 +1,5 @@
-/// Brings a cluster in line with the topic specs by creating missing topics and reporting drift on existing ones.
+/// Brings a cluster in line with the topic specs: creates missing topics, reconciles safe config drift when asked,
+/// and reports every other difference with the reason it is left alone.
 public enum TopicReconciler {
     /// For each spec: creates the topic if missing; otherwise compares partitions, replication factor and every
     /// spec'd config with the cluster and reports differences. Never alters an existing topic. Configs are only
@@ -8,27 +9,48 @@ public enum TopicReconciler {
         admin: KafkaAdmin,
         timeout: Duration
     ) throws -> (created: [String], drift: [TopicDrift]) {
-        var created: [String] = []
-        var drift: [TopicDrift] = []
+        let report = try apply(specs, admin: admin, settings: TopicApplySettings(), timeout: timeout)
+        return (report.created, report.findings.map(\.drift))
+    }
+
+    /// Describes every topic and decides first; refuses the whole run (``TopicApplyError``, nothing changed) when an
+    /// override would weaken an existing topic or a topic cannot be created as asked. Then creates the missing
+    /// topics and, with `settings.alter`, alters the safe configs of existing ones. Configs are only described for
+    /// specs that declare some (or when `--min-insync-replicas` must be checked against the topic).
+    public static func apply(
+        _ specs: [TopicSpec],
+        admin: KafkaAdmin,
+        settings: TopicApplySettings,
+        timeout: Duration
+    ) throws -> TopicApplyReport {
+        var creations: [Creation] = []
+        var alterations: [(topic: String, configs: [String: String])] = []
+        var report = TopicApplyReport()
         for spec in specs {
             guard let existing = try admin.describeTopic(name: spec.name, timeout: timeout) else {
-                let wasCreated = try admin.createTopic(
-                    name: spec.name,
-                    partitions: spec.partitions,
-                    replicationFactor: spec.replicationFactor,
-                    configs: spec.configs,
-                    timeout: timeout
-                )
-                if wasCreated { created.append(spec.name) }
+                creations.append(try creation(spec, settings: settings))
                 continue
             }
-            drift += compare(spec, with: existing)
-            if !spec.configs.isEmpty {
-                let actual = try admin.describeConfigs(topic: spec.name, timeout: timeout)
-                drift += compareConfigs(spec, with: actual)
-            }
+            let needsConfigs = !expectedConfigs(spec, settings).isEmpty
+            let configs = needsConfigs ? try admin.describeConfigEntries(topic: spec.name, timeout: timeout) : nil
+            let decision = try plan(spec, existing: existing, configs: configs, settings: settings)
+            report.findings += decision.findings
+            if let configs = decision.alterConfigs { alterations.append((spec.name, configs)) }
         }
-        return (created, drift)
+        for creation in creations {
+            let wasCreated = try admin.createTopic(
+                name: creation.name,
+                partitions: creation.partitions,
+                replicationFactor: creation.replicationFactor,
+                configs: creation.configs,
+                timeout: timeout
+            )
+            if wasCreated { report.created.append(creation.name) }
+        }
+        for alteration in alterations {
+            try admin.alterConfigs(topic: alteration.topic, configs: alteration.configs, timeout: timeout)
+        }
+        return report
     }
 
     /// For librdkafka's mock cluster, which does not answer CreateTopics: creates every spec'd topic through the
@@ -50,38 +72,5 @@ public enum TopicReconciler {
             }
         }
         return created
-    }
-
-    static func compare(_ spec: TopicSpec, with existing: TopicDescription) -> [TopicDrift] {
-        var drift: [TopicDrift] = []
-        if existing.partitions != spec.partitions {
-            drift.append(
-                .init(
-                    topic: spec.name,
-                    field: "partitions",
-                    expected: "\(spec.partitions)",
-                    actual: "\(existing.partitions)"
-                )
-            )
-        }
-        if existing.replicationFactor != spec.replicationFactor {
-            drift.append(
-                .init(
-                    topic: spec.name,
-                    field: "replication_factor",
-                    expected: "\(spec.replicationFactor)",
-                    actual: "\(existing.replicationFactor)"
-                )
-            )
-        }
-        return drift
-    }
-
-    static func compareConfigs(_ spec: TopicSpec, with actual: [String: String]) -> [TopicDrift] {
-        spec.configs.keys.sorted().compactMap { key in
-            let expected = spec.configs[key]!
-            guard actual[key] != expected else { return nil }
-            return TopicDrift(topic: spec.name, field: "configs.\(key)", expected: expected, actual: actual[key])
-        }
     }
 }

@@ -208,7 +208,8 @@ enum AttendanceStore {
         var ids: [CheckInProjector.RequestKey: Int64] = [:]
         ids.reserveCapacity(result.count)
         for row in 0..<result.count {
-            guard let id = result.int64(row, 0), let eventID = result.int64(row, 1), let requestID = result.string(row, 2)
+            guard let id = result.int64(row, 0), let eventID = result.int64(row, 1),
+                let requestID = result.string(row, 2)
             else { continue }
             ids[.init(eventID: eventID, requestID: requestID)] = id
         }

@@ -95,7 +95,10 @@ public final class CheckInProjector {
             )
             if configuration.emitsSideEffects {
                 let detail = String("\(error)".prefix(200))
-                try OutboxStore.append([deadLetter(envelope, code: "UNPROCESSABLE", detail: detail)], on: connection)
+                try OutboxStore.append(
+                    [deadLetter(envelope, reason: .unprocessable, detail: detail, at: .now())],
+                    on: connection
+                )
             }
         }
         return result
@@ -138,7 +141,14 @@ extension CheckInProjector {
         for envelope in envelopes {
             switch CheckInMessage.parse(key: envelope.key, value: envelope.value) {
             case .failure(let malformed):
-                plan.deadLetters.append(deadLetter(envelope, code: malformed.code.rawValue, detail: malformed.detail))
+                plan.deadLetters.append(
+                    deadLetter(
+                        envelope,
+                        reason: .init(rawValue: malformed.code.rawValue),
+                        detail: malformed.detail,
+                        at: now
+                    )
+                )
                 result.deadLettered += 1
             case .success(let parsed):
                 let request = CheckInRequest(
@@ -243,18 +253,23 @@ extension CheckInProjector {
         return plan
     }
 
-    private func deadLetter(_ envelope: CheckInEnvelope, code: String, detail: String) -> OutboxMessage {
-        var headers = envelope.headers
-        headers.append(MessageHeader(name: "dlq.reason", value: Array(code.utf8)))
-        headers.append(MessageHeader(name: "dlq.detail", value: Array(detail.utf8)))
-        headers.append(MessageHeader(name: "dlq.source.topic", value: Array(envelope.position.topic.utf8)))
-        headers.append(MessageHeader(name: "dlq.source.partition", value: Array(String(envelope.position.partition).utf8)))
-        headers.append(MessageHeader(name: "dlq.source.offset", value: Array(String(envelope.position.offset).utf8)))
+    private func deadLetter(
+        _ envelope: CheckInEnvelope,
+        reason: DeadLetterHeaders.Reason,
+        detail: String,
+        at now: Timestamp
+    ) -> OutboxMessage {
+        let deadLetter = DeadLetterHeaders(
+            reason: reason,
+            detail: detail,
+            source: envelope.position,
+            lastFailureAt: now
+        )
         return OutboxMessage(
             topic: configuration.topics.checkInRequestsDLQ,
             key: envelope.key,
             payload: envelope.value,
-            headers: headers
+            headers: deadLetter.appended(to: envelope.headers)
         )
     }
 }
@@ -280,7 +295,10 @@ extension CheckInProjector {
         var outbox: [OutboxMessage] = []
         for success in successes where !success.rewards.isEmpty {
             guard let historyID = historyIDs[success.logID] else {
-                throw ConcurrentCheckInError(eventID: success.row.request.eventID, requestID: success.row.request.requestID)
+                throw ConcurrentCheckInError(
+                    eventID: success.row.request.eventID,
+                    requestID: success.row.request.requestID
+                )
             }
             let eventID = success.row.request.eventID
             let memberID = success.row.request.memberID

@@ -20,7 +20,9 @@ public struct VersionedPolicy: Sendable, Hashable {
 struct PolicyCache {
     private var entries: [Int64: VersionedPolicy] = [:]
 
-    mutating func policies(for eventIDs: Set<Int64>, on connection: PostgresConnection) throws -> [Int64: VersionedPolicy] {
+    mutating func policies(for eventIDs: Set<Int64>, on connection: PostgresConnection) throws -> [Int64:
+        VersionedPolicy]
+    {
         guard !eventIDs.isEmpty else { return [:] }
         let ids = eventIDs.sorted()
         let current = try connection.execute(

@@ -31,7 +31,10 @@ public enum EventCatalog {
         let document = String(decoding: policy.canonicalJSON(), as: UTF8.self)
         return try connection.transaction { connection in
             // Serialise concurrent applies of one event (the row may not exist yet, so lock on the id).
-            try connection.execute("SELECT pg_advisory_xact_lock(hashtextextended('attendance.event:' || $1::text, 0))", [policy.id])
+            try connection.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended('attendance.event:' || $1::text, 0))",
+                [policy.id]
+            )
             let current = try connection.execute(
                 """
                 SELECT e.policy_version, v.checksum, encode(sha256(convert_to($2::text, 'UTF8')), 'hex')

@@ -128,10 +128,18 @@ extension Optional: PostgresArrayElement where Wrapped: PostgresArrayElement {
             return .text(PostgresArrayLiteral.renderIntegers(unsafeBitCast(array, to: [Int64?].self)))
         }
         if Wrapped.self == Int.self {
-            return .text(PostgresArrayLiteral.renderIntegers(unsafeBitCast(array, to: [Int?].self).lazy.map { $0.map(Int64.init) }))
+            return .text(
+                PostgresArrayLiteral.renderIntegers(
+                    unsafeBitCast(array, to: [Int?].self).lazy.map { $0.map(Int64.init) }
+                )
+            )
         }
         if Wrapped.self == Int32.self {
-            return .text(PostgresArrayLiteral.renderIntegers(unsafeBitCast(array, to: [Int32?].self).lazy.map { $0.map(Int64.init) }))
+            return .text(
+                PostgresArrayLiteral.renderIntegers(
+                    unsafeBitCast(array, to: [Int32?].self).lazy.map { $0.map(Int64.init) }
+                )
+            )
         }
         return .text(PostgresArrayLiteral.render(array.lazy.map { $0.postgresArrayElementText }))
     }

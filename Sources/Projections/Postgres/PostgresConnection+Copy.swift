@@ -1,4 +1,4 @@
-import CLibPQ
+internal import CLibPQ
 
 extension PostgresConnection {
     /// Runs `COPY … TO STDOUT` and returns everything the server sent (text or binary format, as the SQL says).

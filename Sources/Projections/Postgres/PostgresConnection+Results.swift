@@ -1,4 +1,4 @@
-import CLibPQ
+internal import CLibPQ
 import Logging
 
 extension PostgresConnection {

@@ -1,4 +1,4 @@
-import CLibPQ
+internal import CLibPQ
 
 /// What the wrapper needs to know about a libpq connection string (URI or `key=value` form) without
 /// ever echoing it: the password, so it can be cut out of libpq's error messages.

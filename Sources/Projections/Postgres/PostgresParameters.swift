@@ -1,9 +1,9 @@
-import CLibPQ
+internal import CLibPQ
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Bind parameters laid out the way `PQexecParams` / `PQexecPrepared` want them: one byte buffer holding

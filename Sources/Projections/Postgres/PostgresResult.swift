@@ -1,4 +1,4 @@
-import CLibPQ
+internal import CLibPQ
 
 /// Owns one `PGresult` and clears it in `deinit`. Lives only for the duration of one call: its contents are
 /// copied into ``PostgresRows`` or ``PostgresError`` before it is released.

@@ -79,7 +79,8 @@ public final class AttendanceReadStore {
         let counts = try connection.executePrepared("read_summary_days", range)
         var days: [EventSummaryRecord.Day] = []
         for row in 0..<counts.count {
-            guard let date = counts.string(row, 0).flatMap(AttendanceDate.init(iso:)), let outcome = counts.string(row, 1),
+            guard let date = counts.string(row, 0).flatMap(AttendanceDate.init(iso:)),
+                let outcome = counts.string(row, 1),
                 let requests = counts.int64(row, 2)
             else { continue }
             if days.last?.date != date { days.append(.init(date: date)) }

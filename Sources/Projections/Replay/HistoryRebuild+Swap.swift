@@ -20,7 +20,8 @@ extension HistoryRebuild {
     public func swap() throws -> HistoryDiffReport {
         try withReplayLock {
             try requireCompleteRun()
-            let timeout = configuration.swapLockTimeout.components.seconds * 1_000
+            let timeout =
+                configuration.swapLockTimeout.components.seconds * 1_000
                 + configuration.swapLockTimeout.components.attoseconds / 1_000_000_000_000_000
             return try writer.transaction { connection in
                 try connection.execute("SELECT set_config('lock_timeout', $1, true)", ["\(max(1, timeout))ms"])

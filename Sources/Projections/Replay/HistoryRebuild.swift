@@ -61,7 +61,10 @@ public final class HistoryRebuild {
             var run: HistoryRebuildRun
             if resume {
                 guard let loaded = try HistoryRebuildRun.load(on: writer), loaded.status == .running else {
-                    throw HistoryReplayError(.nothingToResume, "no unfinished rebuild in this schema; start one without --resume")
+                    throw HistoryReplayError(
+                        .nothingToResume,
+                        "no unfinished rebuild in this schema; start one without --resume"
+                    )
                 }
                 run = loaded
             } else {
@@ -151,7 +154,10 @@ public final class HistoryRebuild {
     /// Holds this schema's replay lock (a session advisory lock on `writer`) while `body` runs.
     func withReplayLock<T>(_ body: () throws -> T) throws -> T {
         let key = "attendance.replay-history:"
-        let locked = try writer.execute("SELECT pg_try_advisory_lock(hashtextextended($1 || current_schema(), 0))", [key])
+        let locked = try writer.execute(
+            "SELECT pg_try_advisory_lock(hashtextextended($1 || current_schema(), 0))",
+            [key]
+        )
         guard locked.bool(0, 0) == true else {
             throw HistoryReplayError(.alreadyRunning, "another replay history holds this schema's replay lock")
         }
@@ -159,7 +165,10 @@ public final class HistoryRebuild {
             do {
                 try writer.execute("SELECT pg_advisory_unlock(hashtextextended($1 || current_schema(), 0))", [key])
             } catch {
-                logger.warning("could not release the replay lock (it goes with the session)", metadata: ["error": "\(error)"])
+                logger.warning(
+                    "could not release the replay lock (it goes with the session)",
+                    metadata: ["error": "\(error)"]
+                )
             }
         }
         return try body()

@@ -61,7 +61,11 @@ enum HistoryLogQuery {
             else { continue }
             var rebuiltBefore: AttendanceSnapshot?
             if withStart, let day = rows.int(row, 6), let total = rows.int(row, 7), let streak = rows.int(row, 8) {
-                rebuiltBefore = AttendanceSnapshot(date: AttendanceDate(daysSinceEpoch: day), total: total, streak: streak)
+                rebuiltBefore = AttendanceSnapshot(
+                    date: AttendanceDate(daysSinceEpoch: day),
+                    total: total,
+                    streak: streak
+                )
             }
             successes.append(
                 LoggedSuccess(

@@ -7,7 +7,8 @@ public struct RewardRetryPolicy: Sendable, Hashable {
     /// Largest delay between attempts. Default 5 min.
     public var maximumBackoff: Duration
 
-    public init(maxAttempts: Int = 8, initialBackoff: Duration = .seconds(1), maximumBackoff: Duration = .seconds(300)) {
+    public init(maxAttempts: Int = 8, initialBackoff: Duration = .seconds(1), maximumBackoff: Duration = .seconds(300))
+    {
         self.maxAttempts = maxAttempts
         self.initialBackoff = initialBackoff
         self.maximumBackoff = maximumBackoff

@@ -65,7 +65,9 @@ extension RewardStore {
         )
         var counts: [RewardStatus: Int] = [:]
         for row in 0..<rows.count {
-            if let status = rows.string(row, 0).flatMap(RewardStatus.init(rawValue:)) { counts[status] = rows.int(row, 1) }
+            if let status = rows.string(row, 0).flatMap(RewardStatus.init(rawValue:)) {
+                counts[status] = rows.int(row, 1)
+            }
         }
         return counts
     }

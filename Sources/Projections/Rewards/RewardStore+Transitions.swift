@@ -103,7 +103,12 @@ extension RewardStore {
                 WHERE r.id = x.id AND r.status = 'PENDING' AND r.attempts = x.attempt
                   AND h.id = r.attendance_history_id
                 RETURNING r.id, r.attempts, r.last_error, h.attendance_log_id,
-                          (extract(epoch FROM r.created_at) * 1000000)::bigint
+                          (extract(epoch FROM r.created_at) * 1000000)::bigint,
+                          -- The first failed call since the last re-drive: the dead letter's first failure time.
+                          (SELECT (extract(epoch FROM min(a.started_at)) * 1000000)::bigint
+                           FROM event_attendance_reward_attempt a
+                           WHERE a.reward_log_id = r.id AND a.attempt > r.attempts_at_redrive
+                             AND a.outcome IN ('RETRYABLE', 'UNKNOWN'))
                 """,
                 [
                     park.map { $0.0.reward.id as Int64? },
@@ -127,11 +132,13 @@ extension RewardStore {
                             attendanceLogID: rows.int64(row, 3) ?? 0,
                             createdAt: createdAt
                         ),
-                        headers: [
-                            MessageHeader(name: "dlq.reason", value: Array((reason ?? "").utf8)),
-                            MessageHeader(name: "dlq.attempts", value: Array(String(attempts).utf8)),
-                            MessageHeader(name: "dlq.parked_at", value: Array(now.description.utf8)),
-                        ]
+                        headers: DeadLetterHeaders(
+                            reason: .rewardParked,
+                            detail: reason ?? "",
+                            attempts: attempts,
+                            firstFailureAt: rows.int64(row, 5).map { Timestamp(microsecondsSinceEpoch: $0) },
+                            lastFailureAt: now
+                        ).headers
                     )
                 )
             }

@@ -6,6 +6,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import Projections
+import ServiceLifecycle
 
 /// A running `serve` on a free port, over a ``Pipeline`` (its schema and mock cluster), with a known HS256 secret,
 /// and an HTTP client to call it over loopback.
@@ -130,5 +131,3 @@ struct APIHarness: Sendable {
         return try await call(.POST, "/v1/events/\(event)/check-ins\(query)", token: token, body: body)
     }
 }
-
-import ServiceLifecycle

@@ -34,7 +34,12 @@ struct APITests {
             let token = try await APIHarness.token()
             let today = try Self.policy.attendanceDate(of: .now())
 
-            let submitted = try await api.submit(event: 61, #"{"member_id": 501, "request_id": "r-501-a", "channel": "APP"}"#, token: token, waitMilliseconds: 10_000)
+            let submitted = try await api.submit(
+                event: 61,
+                #"{"member_id": 501, "request_id": "r-501-a", "channel": "APP"}"#,
+                token: token,
+                waitMilliseconds: 10_000
+            )
             #expect(submitted.status == 200, "\(submitted.text)")
             let outcome = try submitted.json()
             #expect(outcome["status"] as? String == "CHECK_IN")
@@ -67,7 +72,12 @@ struct APITests {
             #expect((attendance["rewards"] as? [[String: Any]])?.count == 1)
 
             // A failure is an outcome too, and it is counted by reason.
-            let again = try await api.submit(event: 61, #"{"member_id": 501, "request_id": "r-501-b"}"#, token: token, waitMilliseconds: 10_000)
+            let again = try await api.submit(
+                event: 61,
+                #"{"member_id": 501, "request_id": "r-501-b"}"#,
+                token: token,
+                waitMilliseconds: 10_000
+            )
             #expect(try again.json()["fail_reason"] as? String == "ALREADY_CHECKED_IN")
             #expect((try again.json()["rewards"] as? [Any])?.isEmpty == true)
 
@@ -101,7 +111,9 @@ struct APITests {
             let token = try await APIHarness.token()
             let body = #"{"member_id": 502, "request_id": "dup-502"}"#
             let replies = try await withThrowingTaskGroup(of: APIHarness.Reply.self) { group in
-                for _ in 0..<6 { group.addTask { try await api.submit(event: 61, body, token: token, waitMilliseconds: 10_000) } }
+                for _ in 0..<6 {
+                    group.addTask { try await api.submit(event: 61, body, token: token, waitMilliseconds: 10_000) }
+                }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             let later = try await api.submit(event: 61, body, token: token, waitMilliseconds: 10_000)
@@ -127,7 +139,12 @@ struct APITests {
         try await APIHarness.with(pipelineRunning: false) { api in
             try await api.pipeline.blocking { try api.pipeline.applyEvent(Self.event.json) }
             let token = try await APIHarness.token()
-            let pending = try await api.submit(event: 61, #"{"member_id": 504, "request_id": "slow-504"}"#, token: token, waitMilliseconds: 300)
+            let pending = try await api.submit(
+                event: 61,
+                #"{"member_id": 504, "request_id": "slow-504"}"#,
+                token: token,
+                waitMilliseconds: 300
+            )
             #expect(pending.status == 202, "\(pending.text)")
             #expect(pending.headers["location"] == "/v1/events/61/check-ins/slow-504")
             #expect(try pending.json()["status"] as? String == "PENDING")
@@ -181,7 +198,11 @@ struct APITests {
             let cases: [(String, String?, Int, String)] = [
                 ("no token", nil, 401, "missing-token"),
                 ("garbage", "not-a-jwt", 401, "malformed-token"),
-                ("bad signature", try await APIHarness.token(secret: Array("another-secret-that-is-long-enough-too!!".utf8)), 401, "invalid-signature"),
+                (
+                    "bad signature",
+                    try await APIHarness.token(secret: Array("another-secret-that-is-long-enough-too!!".utf8)), 401,
+                    "invalid-signature"
+                ),
                 ("expired", try await APIHarness.token(expires: Date().addingTimeInterval(-60)), 401, "token-expired"),
                 ("wrong audience", try await APIHarness.token(audience: "someone-else"), 401, "wrong-audience"),
                 ("missing scope", try await APIHarness.token(scopes: ["reports:read"]), 403, "missing-scope"),
@@ -194,7 +215,11 @@ struct APITests {
                 #expect(!reply.text.contains(APIHarness.issuer), "\(name): the answer names no configuration")
                 if status == 401 { #expect(reply.headers["www-authenticate"]?.hasPrefix("Bearer") == true) }
             }
-            let own = try await api.call(.GET, path, token: try await APIHarness.token(scopes: ["attendance:read"], memberID: 507))
+            let own = try await api.call(
+                .GET,
+                path,
+                token: try await APIHarness.token(scopes: ["attendance:read"], memberID: 507)
+            )
             #expect(own.status == 200, "\(own.text)")
             let submitForOther = try await api.submit(
                 event: 61,
@@ -202,7 +227,11 @@ struct APITests {
                 token: try await APIHarness.token(scopes: ["checkins:write"], memberID: 507)
             )
             #expect(submitForOther.status == 403)
-            let reportWithoutScope = try await api.call(.GET, "/v1/events/61/summary", token: try await APIHarness.token(scopes: ["attendance:read"]))
+            let reportWithoutScope = try await api.call(
+                .GET,
+                "/v1/events/61/summary",
+                token: try await APIHarness.token(scopes: ["attendance:read"])
+            )
             #expect(reportWithoutScope.status == 403)
             // Health and the document need no token.
             #expect(try await api.call(.GET, "/health/live", token: nil).status == 200)
@@ -227,7 +256,11 @@ struct APITests {
             #expect(statuses.suffix(2) == [429, 429])
             #expect(retryAfter.flatMap(Int.init).map { $0 >= 1 } == true)
             // Another client has its own bucket.
-            let other = try await api.call(.GET, "/v1/events/61/members/1/attendance", token: try await APIHarness.token(subject: "calm-client"))
+            let other = try await api.call(
+                .GET,
+                "/v1/events/61/members/1/attendance",
+                token: try await APIHarness.token(subject: "calm-client")
+            )
             #expect(other.status != 429)
         }
     }
@@ -247,8 +280,14 @@ struct APITests {
                 ("long request id", #"{"member_id": 510, "request_id": "\#(String(repeating: "r", count: 65))"}"#),
                 ("control character", #"{"member_id": 510, "request_id": "a\u0001b"}"#),
                 ("no offset", #"{"member_id": 510, "request_id": "x", "requested_at": "2026-12-01T09:00:00"}"#),
-                ("long channel", #"{"member_id": 510, "request_id": "x", "channel": "\#(String(repeating: "c", count: 33))"}"#),
-                ("oversized", #"{"member_id": 510, "request_id": "x", "pad": "\#(String(repeating: "p", count: 20_000))"}"#),
+                (
+                    "long channel",
+                    #"{"member_id": 510, "request_id": "x", "channel": "\#(String(repeating: "c", count: 33))"}"#
+                ),
+                (
+                    "oversized",
+                    #"{"member_id": 510, "request_id": "x", "pad": "\#(String(repeating: "p", count: 20_000))"}"#
+                ),
             ]
             for (name, body) in bodies {
                 let reply = try await api.submit(event: 61, body, token: token)

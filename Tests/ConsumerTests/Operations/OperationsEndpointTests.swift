@@ -6,7 +6,7 @@ import Projections
 import Testing
 
 extension PipelineTests {
-    @Suite("metrics and health over HTTP after real traffic")
+    @Suite("metrics and health over HTTP after real traffic", .timeLimit(.minutes(5)))
     struct OperationsEndpoint {
         static let event = EventFixture(id: 91)
 

@@ -3,7 +3,7 @@ import Operations
 import Projections
 import Testing
 
-@Suite("readiness rules: connections, partitions, stuck consumers and relays")
+@Suite("readiness rules: connections, partitions, stuck consumers and relays", .timeLimit(.minutes(5)))
 struct ReadinessRulesTests {
     let start = ContinuousClock.now
     let rules = ReadinessRules(stuckAfter: .seconds(60), staleAfter: .seconds(30))

@@ -6,7 +6,10 @@ import Projections
 import Testing
 
 extension PipelineTests {
-    @Suite("reward metrics: API latency and errors per API, outcomes, circuit state, rewards by state")
+    @Suite(
+        "reward metrics: API latency and errors per API, outcomes, circuit state, rewards by state",
+        .timeLimit(.minutes(5))
+    )
     struct RewardMetricsEndpoint {
         @Test func aScrapeAfterSettlementShowsTheRewardFamilies() async throws {
             let registry = TestMetrics.registry

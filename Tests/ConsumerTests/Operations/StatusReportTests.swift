@@ -5,7 +5,10 @@ import Projections
 import Testing
 
 extension PipelineTests {
-    @Suite("attendance status: lag, outbox, rewards, DLQ, last errors; which side is unreachable")
+    @Suite(
+        "attendance status: lag, outbox, rewards, DLQ, last errors; which side is unreachable",
+        .timeLimit(.minutes(5))
+    )
     struct Status {
         @Test func theReportShowsLagThenCatchUpDeadLettersRewardsAndComponents() async throws {
             try await Pipeline.with { pipeline in

@@ -5,7 +5,7 @@ import Projections
 import Testing
 
 extension PipelineTests {
-    @Suite("every fail reason of PRODUCT §3, end to end")
+    @Suite("every fail reason of PRODUCT §3, end to end", .timeLimit(.minutes(5)))
     struct FailReasons {
         /// January 2026 in Seoul, at most 2 days per member and 1 participant.
         static let capped = EventFixture(
@@ -28,38 +28,91 @@ extension PipelineTests {
         }
 
         static let firstMember: [Case] = [
-            Case(request: .init(eventID: 61, memberID: 1, requestID: "f-01", requestedAt: "2026-01-05T09:00:00+09:00"),
-                 status: "CHECK_IN", day: "2026-01-05"),
-            Case(request: .init(eventID: 61, memberID: 1, requestID: "f-02", requestedAt: "2026-01-06T09:00:00+09:00"),
-                 status: "CHECK_IN", day: "2026-01-06"),
-            Case(request: .init(eventID: 61, memberID: 1, requestID: "f-03", requestedAt: "2026-01-06T20:00:00+09:00"),
-                 reason: "ALREADY_CHECKED_IN", day: "2026-01-06"),
-            Case(request: .init(eventID: 61, memberID: 1, requestID: "f-04", requestedAt: "2026-01-04T09:00:00+09:00"),
-                 reason: "OUT_OF_ORDER", day: "2026-01-04"),
-            Case(request: .init(eventID: 61, memberID: 1, requestID: "f-05", requestedAt: "2026-01-07T09:00:00+09:00"),
-                 reason: "ATTENDANCE_LIMIT_REACHED", day: "2026-01-07"),
-            Case(request: .init(eventID: 61, memberID: 1, requestID: "f-06", requestedAt: "2025-12-31T23:59:59+09:00"),
-                 reason: "EVENT_NOT_STARTED", day: "2025-12-31"),
+            Case(
+                request: .init(eventID: 61, memberID: 1, requestID: "f-01", requestedAt: "2026-01-05T09:00:00+09:00"),
+                status: "CHECK_IN",
+                day: "2026-01-05"
+            ),
+            Case(
+                request: .init(eventID: 61, memberID: 1, requestID: "f-02", requestedAt: "2026-01-06T09:00:00+09:00"),
+                status: "CHECK_IN",
+                day: "2026-01-06"
+            ),
+            Case(
+                request: .init(eventID: 61, memberID: 1, requestID: "f-03", requestedAt: "2026-01-06T20:00:00+09:00"),
+                reason: "ALREADY_CHECKED_IN",
+                day: "2026-01-06"
+            ),
+            Case(
+                request: .init(eventID: 61, memberID: 1, requestID: "f-04", requestedAt: "2026-01-04T09:00:00+09:00"),
+                reason: "OUT_OF_ORDER",
+                day: "2026-01-04"
+            ),
+            Case(
+                request: .init(eventID: 61, memberID: 1, requestID: "f-05", requestedAt: "2026-01-07T09:00:00+09:00"),
+                reason: "ATTENDANCE_LIMIT_REACHED",
+                day: "2026-01-07"
+            ),
+            Case(
+                request: .init(eventID: 61, memberID: 1, requestID: "f-06", requestedAt: "2025-12-31T23:59:59+09:00"),
+                reason: "EVENT_NOT_STARTED",
+                day: "2025-12-31"
+            ),
             // ends_at itself is already outside the event.
-            Case(request: .init(eventID: 61, memberID: 1, requestID: "f-07", requestedAt: "2026-02-01T00:00:00+09:00"),
-                 reason: "EVENT_ENDED", day: "2026-02-01"),
-            Case(request: .init(eventID: 61, memberID: 1, requestID: "f-08", requestedAt: "2026-01-08T09:00:00"),
-                 reason: "INVALID_REQUEST"),
-            Case(request: .init(eventID: 61, memberID: 1, requestID: "f-09", requestedAt: "2026-01-09T09:00:00+09:00",
-                                channel: String(repeating: "c", count: 33)),
-                 reason: "INVALID_REQUEST", day: "2026-01-09"),
+            Case(
+                request: .init(eventID: 61, memberID: 1, requestID: "f-07", requestedAt: "2026-02-01T00:00:00+09:00"),
+                reason: "EVENT_ENDED",
+                day: "2026-02-01"
+            ),
+            Case(
+                request: .init(eventID: 61, memberID: 1, requestID: "f-08", requestedAt: "2026-01-08T09:00:00"),
+                reason: "INVALID_REQUEST"
+            ),
+            Case(
+                request: .init(
+                    eventID: 61,
+                    memberID: 1,
+                    requestID: "f-09",
+                    requestedAt: "2026-01-09T09:00:00+09:00",
+                    channel: String(repeating: "c", count: 33)
+                ),
+                reason: "INVALID_REQUEST",
+                day: "2026-01-09"
+            ),
             // 5 minutes and 1 second after the message timestamp: in the future.
-            Case(request: .init(eventID: 61, memberID: 1, requestID: "f-10", requestedAt: "2026-01-10T09:00:00+09:00",
-                                timestampMilliseconds: Timestamp.milliseconds("2026-01-10T08:54:59+09:00")),
-                 reason: "REQUESTED_AT_IN_FUTURE", day: "2026-01-10"),
+            Case(
+                request: .init(
+                    eventID: 61,
+                    memberID: 1,
+                    requestID: "f-10",
+                    requestedAt: "2026-01-10T09:00:00+09:00",
+                    timestampMilliseconds: Timestamp.milliseconds("2026-01-10T08:54:59+09:00")
+                ),
+                reason: "REQUESTED_AT_IN_FUTURE",
+                day: "2026-01-10"
+            ),
             // Exactly 5 minutes is tolerated, so the next check decides.
-            Case(request: .init(eventID: 61, memberID: 1, requestID: "f-11", requestedAt: "2026-01-11T09:00:00+09:00",
-                                timestampMilliseconds: Timestamp.milliseconds("2026-01-11T08:55:00+09:00")),
-                 reason: "ATTENDANCE_LIMIT_REACHED", day: "2026-01-11"),
-            Case(request: .init(eventID: 62, memberID: 1, requestID: "g-01", requestedAt: "2026-03-01T09:00:00+09:00"),
-                 reason: "EVENT_NOT_ACTIVE", day: "2026-03-01"),
-            Case(request: .init(eventID: 63, memberID: 1, requestID: "g-02", requestedAt: "2026-03-01T09:00:00+09:00"),
-                 reason: "EVENT_NOT_FOUND", version: nil),
+            Case(
+                request: .init(
+                    eventID: 61,
+                    memberID: 1,
+                    requestID: "f-11",
+                    requestedAt: "2026-01-11T09:00:00+09:00",
+                    timestampMilliseconds: Timestamp.milliseconds("2026-01-11T08:55:00+09:00")
+                ),
+                reason: "ATTENDANCE_LIMIT_REACHED",
+                day: "2026-01-11"
+            ),
+            Case(
+                request: .init(eventID: 62, memberID: 1, requestID: "g-01", requestedAt: "2026-03-01T09:00:00+09:00"),
+                reason: "EVENT_NOT_ACTIVE",
+                day: "2026-03-01"
+            ),
+            Case(
+                request: .init(eventID: 63, memberID: 1, requestID: "g-02", requestedAt: "2026-03-01T09:00:00+09:00"),
+                reason: "EVENT_NOT_FOUND",
+                version: nil
+            ),
         ]
         /// Produced once member 1 succeeded: the one participant place is taken.
         static let secondMember = Case(
@@ -138,8 +191,14 @@ extension PipelineTests {
                     )
                     #expect(try pipeline.count("outbox", where: "topic = 'attendance.reward-commands.v1'") == 2)
                     // One analytics fact per processed request.
-                    #expect(try pipeline.count("outbox", where: "topic = 'attendance.events.v1'") == pipeline.count("event_attendance_log"))
-                    #expect(try pipeline.rows("SELECT participants::text FROM event_participant_count WHERE event_id = 61") == [["1"]])
+                    #expect(
+                        try pipeline.count("outbox", where: "topic = 'attendance.events.v1'")
+                            == pipeline.count("event_attendance_log")
+                    )
+                    #expect(
+                        try pipeline.rows("SELECT participants::text FROM event_participant_count WHERE event_id = 61")
+                            == [["1"]]
+                    )
 
                     var failures: [FailReason: Int] = [:]
                     for reason in all.compactMap(\.reason) { failures[FailReason(rawValue: reason)!, default: 0] += 1 }

@@ -5,13 +5,18 @@ import Projections
 import Testing
 
 extension PipelineTests {
-    @Suite("an offset fence after a failed attempt does not stall the partition")
+    @Suite("an offset fence after a failed attempt does not stall the partition", .timeLimit(.minutes(5)))
     struct FenceAfterFailure {
         static let event = EventFixture(id: 97, dailyReward: #"{"type": "POINT", "point_amount": 1}"#)
 
         static func request(day: Int) -> CheckInFixture {
             let date = AttendanceDate(year: 2026, month: 6, day: 1)!.adding(days: day - 1)
-            return CheckInFixture(eventID: 97, memberID: 7, requestID: "f-\(day)", requestedAt: "\(date)T09:00:00+09:00")
+            return CheckInFixture(
+                eventID: 97,
+                memberID: 7,
+                requestID: "f-\(day)",
+                requestedAt: "\(date)T09:00:00+09:00"
+            )
         }
 
         /// The realistic trigger: the connection drops during a COMMIT that the server completed. The consumer
@@ -34,7 +39,10 @@ extension PipelineTests {
                             searchPath: pipeline.schema
                         )
                         defer { holder.close() }
-                        let admin = try PostgresConnection.connect(pipeline.databaseURL, applicationName: "attendance-tests")
+                        let admin = try PostgresConnection.connect(
+                            pipeline.databaseURL,
+                            applicationName: "attendance-tests"
+                        )
                         defer { admin.close() }
                         try holder.execute("BEGIN")
                         try holder.execute("LOCK TABLE consumer_offset IN EXCLUSIVE MODE")
@@ -63,7 +71,11 @@ extension PipelineTests {
                             detail: { Pipeline.describe([consumer]) }
                         ) { try pipeline.count("event_attendance_log", where: "request_id = 'f-3'") == 1 }
 
-                        #expect(try pipeline.rows("SELECT request_id FROM event_attendance_log ORDER BY id") == [["f-1"], ["f-3"]])
+                        #expect(
+                            try pipeline.rows("SELECT request_id FROM event_attendance_log ORDER BY id") == [
+                                ["f-1"], ["f-3"],
+                            ]
+                        )
                         #expect(try pipeline.storedOffsets(group: group)[second.partition] == second.offset + 2)
                     }
                 }
@@ -71,7 +83,9 @@ extension PipelineTests {
         }
 
         /// The pid of this test's consumer backend waiting for the offsets lock (not `other`).
-        static func waitForBlockedConsumer(_ pipeline: Pipeline, admin: PostgresConnection, other: Int64?) throws -> Int64 {
+        static func waitForBlockedConsumer(_ pipeline: Pipeline, admin: PostgresConnection, other: Int64?) throws
+            -> Int64
+        {
             var found: Int64?
             try pipeline.waitUntil("the consumer's batch waits for the offsets lock") {
                 let rows = try admin.execute(

@@ -5,7 +5,7 @@ import Projections
 import Testing
 
 extension PipelineTests {
-    @Suite("produce → consume → exact rows → reward commands")
+    @Suite("produce → consume → exact rows → reward commands", .timeLimit(.minutes(5)))
     struct HappyPath {
         static let event = EventFixture(
             id: 42,
@@ -31,20 +31,21 @@ extension PipelineTests {
         ]
 
         /// Every reward, per member in the order it is earned: key, kind, bonus rule, type, points, coupon group.
-        static let rewards: [(key: String, kind: String, rule: String?, type: String, points: String?, coupon: String?)] = [
-            ("att:42:1001:2026-03-01:DAILY", "DAILY", nil, "POINT", "10", nil),
-            ("att:42:1001:2026-03-02:DAILY", "DAILY", nil, "POINT", "10", nil),
-            ("att:42:1001:2026-03-03:DAILY", "DAILY", nil, "POINT", "10", nil),
-            ("att:42:1001:2026-03-03:BONUS:streak3", "BONUS", "streak3", "COUPON", nil, "CG-S3"),
-            ("att:42:1001:2026-03-04:DAILY", "DAILY", nil, "POINT", "10", nil),
-            ("att:42:1001:2026-03-04:BONUS:total4", "BONUS", "total4", "POINT", "500", nil),
-            ("att:42:1002:2026-03-01:DAILY", "DAILY", nil, "POINT", "10", nil),
-            ("att:42:1002:2026-03-02:DAILY", "DAILY", nil, "POINT", "10", nil),
-            ("att:42:1002:2026-03-04:DAILY", "DAILY", nil, "POINT", "10", nil),
-            ("att:42:1002:2026-03-05:DAILY", "DAILY", nil, "POINT", "10", nil),
-            ("att:42:1002:2026-03-05:BONUS:total4", "BONUS", "total4", "POINT", "500", nil),
-            ("att:42:1003:2026-03-01:DAILY", "DAILY", nil, "POINT", "10", nil),
-        ]
+        static let rewards:
+            [(key: String, kind: String, rule: String?, type: String, points: String?, coupon: String?)] = [
+                ("att:42:1001:2026-03-01:DAILY", "DAILY", nil, "POINT", "10", nil),
+                ("att:42:1001:2026-03-02:DAILY", "DAILY", nil, "POINT", "10", nil),
+                ("att:42:1001:2026-03-03:DAILY", "DAILY", nil, "POINT", "10", nil),
+                ("att:42:1001:2026-03-03:BONUS:streak3", "BONUS", "streak3", "COUPON", nil, "CG-S3"),
+                ("att:42:1001:2026-03-04:DAILY", "DAILY", nil, "POINT", "10", nil),
+                ("att:42:1001:2026-03-04:BONUS:total4", "BONUS", "total4", "POINT", "500", nil),
+                ("att:42:1002:2026-03-01:DAILY", "DAILY", nil, "POINT", "10", nil),
+                ("att:42:1002:2026-03-02:DAILY", "DAILY", nil, "POINT", "10", nil),
+                ("att:42:1002:2026-03-04:DAILY", "DAILY", nil, "POINT", "10", nil),
+                ("att:42:1002:2026-03-05:DAILY", "DAILY", nil, "POINT", "10", nil),
+                ("att:42:1002:2026-03-05:BONUS:total4", "BONUS", "total4", "POINT", "500", nil),
+                ("att:42:1003:2026-03-01:DAILY", "DAILY", nil, "POINT", "10", nil),
+            ]
 
         @Test func successesBecomeExactLogHistoryAndRewardRowsAndTheRelayPublishesTheCommands() async throws {
             try await Pipeline.with { pipeline in
@@ -68,7 +69,10 @@ extension PipelineTests {
                         try pipeline.waitUntil(
                             "the relay published every reward command",
                             detail: { "relay: \(relay.statistics)" }
-                        ) { try relay.statistics.published >= Self.rewards.count + requests.count && pipeline.count("outbox") == 0 }
+                        ) {
+                            try relay.statistics.published >= Self.rewards.count + requests.count
+                                && pipeline.count("outbox") == 0
+                        }
                     }
                 }
 

@@ -83,7 +83,8 @@ final class Pipeline: Sendable {
             admin = try PostgresConnection.connect(url, applicationName: "attendance-tests")
         } catch {
             throw PipelineTestError(
-                description: "cannot connect to DATABASE_URL (\(error)); start PostgreSQL with `source scripts/setup.sh`"
+                description:
+                    "cannot connect to DATABASE_URL (\(error)); start PostgreSQL with `source scripts/setup.sh`"
             )
         }
         defer { admin.close() }
@@ -102,7 +103,9 @@ final class Pipeline: Sendable {
 
     private func dropSchema() {
         connection.close()
-        guard let admin = try? PostgresConnection.connect(databaseURL, applicationName: "attendance-tests") else { return }
+        guard let admin = try? PostgresConnection.connect(databaseURL, applicationName: "attendance-tests") else {
+            return
+        }
         _ = try? admin.execute("DROP SCHEMA IF EXISTS \(PostgresConnection.quoteIdentifier(schema)) CASCADE")
         admin.close()
     }
@@ -212,7 +215,9 @@ final class Pipeline: Sendable {
         let deadline = ContinuousClock.now + timeout
         while try !condition() {
             guard ContinuousClock.now < deadline else {
-                throw PipelineTestError(description: "timed out after \(timeout) waiting until \(what). \(try detail())")
+                throw PipelineTestError(
+                    description: "timed out after \(timeout) waiting until \(what). \(try detail())"
+                )
             }
             Thread.sleep(forTimeInterval: 0.1)
         }

@@ -6,7 +6,7 @@ import Synchronization
 import Testing
 
 extension PipelineTests {
-    @Suite("Postgres outage: the consumer's backend is terminated mid-stream")
+    @Suite("Postgres outage: the consumer's backend is terminated mid-stream", .timeLimit(.minutes(5)))
     struct Outage {
         static let members = 100
         static let event = EventFixture(id: 95, dailyReward: #"{"type": "POINT", "point_amount": 3}"#)
@@ -48,7 +48,10 @@ extension PipelineTests {
                         var reports: [DeliveryReport] = []
                         for day in 1...25 {
                             if day > 4, outage.terminated.withLock(\.count) >= 2 { break }
-                            try pipeline.waitUntil("the consumer caught up to one chunk behind", detail: { Pipeline.describe([consumer]) }) {
+                            try pipeline.waitUntil(
+                                "the consumer caught up to one chunk behind",
+                                detail: { Pipeline.describe([consumer]) }
+                            ) {
                                 consumer.statistics.snapshot.handled >= reports.count - Self.members
                             }
                             reports += try pipeline.produce(Self.dayOfCheckIns(day))
@@ -90,7 +93,9 @@ extension PipelineTests {
                             "SELECT count(*)::text, count(DISTINCT idempotency_key)::text FROM event_attendance_reward_log"
                         ) == [["\(reports.count)", "\(reports.count)"]]
                     )
-                    #expect(try pipeline.count("outbox", where: "topic = 'attendance.reward-commands.v1'") == reports.count)
+                    #expect(
+                        try pipeline.count("outbox", where: "topic = 'attendance.reward-commands.v1'") == reports.count
+                    )
                     #expect(try pipeline.count("outbox", where: "topic = 'attendance.events.v1'") == reports.count)
                     #expect(try pipeline.storedOffsets(group: group) == Pipeline.highWatermarks(reports))
                     #expect(days >= 4)

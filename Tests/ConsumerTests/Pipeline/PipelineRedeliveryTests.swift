@@ -5,7 +5,7 @@ import Projections
 import Testing
 
 extension PipelineTests {
-    @Suite("redelivery, and a crash between the database commit and the Kafka commit")
+    @Suite("redelivery, and a crash between the database commit and the Kafka commit", .timeLimit(.minutes(5)))
     struct Redelivery {
         static let event = EventFixture(id: 90, dailyReward: #"{"type": "POINT", "point_amount": 5}"#)
 
@@ -37,7 +37,10 @@ extension PipelineTests {
                             consumer.statistics.snapshot.handled >= 2
                         }
                         reports += try pipeline.produce([retried.message(), Self.request(member: 1, day: 3).message()])
-                        try pipeline.waitUntil("all four messages were handled", detail: { Pipeline.describe([consumer]) }) {
+                        try pipeline.waitUntil(
+                            "all four messages were handled",
+                            detail: { Pipeline.describe([consumer]) }
+                        ) {
                             consumer.statistics.snapshot.handled >= 4
                         }
                         return reports
@@ -70,11 +73,16 @@ extension PipelineTests {
                         ]
                     )
                     #expect(try pipeline.count("outbox", where: "topic = 'attendance.reward-commands.v1'") == 2)
-                    #expect(try pipeline.count("outbox", where: "topic = 'attendance.events.v1'") == pipeline.count("event_attendance_log"))
+                    #expect(
+                        try pipeline.count("outbox", where: "topic = 'attendance.events.v1'")
+                            == pipeline.count("event_attendance_log")
+                    )
                     let snapshot = consumer.statistics.snapshot
                     #expect(snapshot.logged == 2)
                     #expect(snapshot.duplicates == 2)
-                    #expect(try pipeline.storedOffsets(group: "pipeline-redelivery") == Pipeline.highWatermarks(reports))
+                    #expect(
+                        try pipeline.storedOffsets(group: "pipeline-redelivery") == Pipeline.highWatermarks(reports)
+                    )
                 }
             }
         }
@@ -178,7 +186,9 @@ extension PipelineTests {
             let deadline = ContinuousClock.now + .seconds(60)
             while recorder.assigned.withLock(\.count) < pipeline.checkInPartitions {
                 guard ContinuousClock.now < deadline else {
-                    throw PipelineTestError(description: "the offset-resetting consumer was never assigned every partition")
+                    throw PipelineTestError(
+                        description: "the offset-resetting consumer was never assigned every partition"
+                    )
                 }
                 _ = try consumer.poll(timeout: .milliseconds(100))
             }

@@ -5,7 +5,7 @@ import Projections
 import Testing
 
 extension PipelineTests {
-    @Suite("a message the database keeps refusing is set aside, the partition goes on")
+    @Suite("a message the database keeps refusing is set aside, the partition goes on", .timeLimit(.minutes(5)))
     struct RefusedMessage {
         static let event = EventFixture(id: 98, dailyReward: #"{"type": "POINT", "point_amount": 1}"#)
 
@@ -49,7 +49,10 @@ extension PipelineTests {
                         let others = (2...20).map { Self.request("m-\($0)", member: Int64($0), day: 1) }
                         let reports = try pipeline.produce((same + others).map { $0.message() })
                         try pipeline.waitForLogRows(21, consumers: [consumer], timeout: .seconds(60))
-                        try pipeline.waitUntil("the refused message is set aside", detail: { Pipeline.describe([consumer]) }) {
+                        try pipeline.waitUntil(
+                            "the refused message is set aside",
+                            detail: { Pipeline.describe([consumer]) }
+                        ) {
                             consumer.statistics.snapshot.deadLettered == 1
                         }
                         return reports

@@ -1,5 +1,6 @@
-@testable import Domain
 import Foundation
+
+@testable import Domain
 
 /// A test-only validator for the subset of JSON Schema (2020-12) that the specs in `topics/` use: `type` (a name
 /// or an array of names), `required`, `properties`, `additionalProperties` (boolean or schema), `enum`, `const`,
@@ -76,7 +77,9 @@ struct JSONSchemaValidator {
                 errors.append("\(path): expected \(names.joined(separator: " or ")), got \(value.typeName)")
             }
         }
-        if let allowed = rule["enum"], case .array(let options) = allowed, !options.contains(where: { Self.equal($0, value) }) {
+        if let allowed = rule["enum"], case .array(let options) = allowed,
+            !options.contains(where: { Self.equal($0, value) })
+        {
             errors.append("\(path): not one of the enumerated values")
         }
         if let constant = rule["const"], !Self.equal(constant, value) {
@@ -93,7 +96,9 @@ struct JSONSchemaValidator {
             if case .string(let pattern) = rule["pattern"] {
                 if let regex = try? NSRegularExpression(pattern: pattern) {
                     let range = NSRange(text.startIndex..., in: text)
-                    if regex.firstMatch(in: text, range: range) == nil { errors.append("\(path): does not match \(pattern)") }
+                    if regex.firstMatch(in: text, range: range) == nil {
+                        errors.append("\(path): does not match \(pattern)")
+                    }
                 } else {
                     errors.append("\(path): pattern \(pattern) does not compile")
                 }
@@ -101,7 +106,8 @@ struct JSONSchemaValidator {
             if case .string(let format) = rule["format"] {
                 switch format {
                 case "date" where AttendanceDate(iso: text) == nil: errors.append("\(path): not a date")
-                case "date-time" where Timestamp(rfc3339: text) == nil: errors.append("\(path): not an RFC 3339 date-time")
+                case "date-time" where Timestamp(rfc3339: text) == nil:
+                    errors.append("\(path): not an RFC 3339 date-time")
                 case "date", "date-time": break
                 default: errors.append("\(path): unsupported format \(format)")
                 }
@@ -170,7 +176,8 @@ struct JSONSchemaValidator {
         case (.string(let x), .string(let y)): x == y
         case (.array(let x), .array(let y)): x.count == y.count && zip(x, y).allSatisfy { equal($0, $1) }
         case (.object(let x), .object(let y)):
-            x.count == y.count && x.allSatisfy { member in y.contains { $0.key == member.key && equal($0.value, member.value) } }
+            x.count == y.count
+                && x.allSatisfy { member in y.contains { $0.key == member.key && equal($0.value, member.value) } }
         default: false
         }
     }

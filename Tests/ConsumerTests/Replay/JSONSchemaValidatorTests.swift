@@ -1,9 +1,10 @@
-@testable import Domain
 import Foundation
 import Testing
 
+@testable import Domain
+
 /// The validator itself: it must reject what the schemas forbid, or the tests that use it prove nothing.
-@Suite("Analytics: the test-only JSON Schema validator")
+@Suite("Analytics: the test-only JSON Schema validator", .timeLimit(.minutes(5)))
 struct JSONSchemaValidatorTests {
     static let topics = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -40,12 +41,16 @@ struct JSONSchemaValidatorTests {
         (#""status": "CHECK_IN""#, #""status": "OK""#, "$.status: not one of the enumerated values"),
         (#""fail_reason": null"#, #""fail_reason": "TIRED""#, "$.fail_reason: not one of the enumerated values"),
         (#""attendance_date": "2026-03-01""#, #""attendance_date": "2026-02-30""#, "$.attendance_date: not a date"),
-        (#""processed_at": "2026-03-01T09:00:00.123456Z""#, #""processed_at": "2026-03-01 09:00""#,
-         "$.processed_at: not an RFC 3339 date-time"),
+        (
+            #""processed_at": "2026-03-01T09:00:00.123456Z""#, #""processed_at": "2026-03-01 09:00""#,
+            "$.processed_at: not an RFC 3339 date-time"
+        ),
         (#""request_id": "r-1", "#, "", "$: missing required request_id"),
         (#""policy_version": 1"#, #""policy_version": 1, "extra": true"#, "$.extra: additional property not allowed"),
-        (#""total_attendance_count": 3"#, #""total_attendance_count": true"#,
-         "$.total_attendance_count: expected integer or null, got a boolean"),
+        (
+            #""total_attendance_count": 3"#, #""total_attendance_count": true"#,
+            "$.total_attendance_count: expected integer or null, got a boolean"
+        ),
     ]
 
     @Test(arguments: eventBreakages)
@@ -56,22 +61,33 @@ struct JSONSchemaValidatorTests {
     }
 
     static let commandBreakages: [(String, String, String)] = [
-        (#""coupon_group_id": "CG-3""#, #""coupon_group_id": """#, "$.reward: matches 0 of the oneOf alternatives, not exactly one"),
-        (#""coupon_group_id": "CG-3""#, #""coupon_group_id": "CG-3", "point_amount": 5"#,
-         "$.reward: matches 0 of the oneOf alternatives, not exactly one"),
-        (#""idempotency_key": "att:42:1001:2026-03-01:BONUS:streak3""#, #""idempotency_key": "att:42:1001:DAILY""#,
-         "$.idempotency_key: does not match ^att:[0-9]+:[0-9]+:[0-9]{4}-[0-9]{2}-[0-9]{2}:(DAILY|BONUS:[A-Za-z0-9_.-]{1,64})$"),
+        (
+            #""coupon_group_id": "CG-3""#, #""coupon_group_id": """#,
+            "$.reward: matches 0 of the oneOf alternatives, not exactly one"
+        ),
+        (
+            #""coupon_group_id": "CG-3""#, #""coupon_group_id": "CG-3", "point_amount": 5"#,
+            "$.reward: matches 0 of the oneOf alternatives, not exactly one"
+        ),
+        (
+            #""idempotency_key": "att:42:1001:2026-03-01:BONUS:streak3""#, #""idempotency_key": "att:42:1001:DAILY""#,
+            "$.idempotency_key: does not match ^att:[0-9]+:[0-9]+:[0-9]{4}-[0-9]{2}-[0-9]{2}:(DAILY|BONUS:[A-Za-z0-9_.-]{1,64})$"
+        ),
     ]
 
     @Test(arguments: commandBreakages)
     func brokenRewardCommandsAreRejected(_ breakage: (String, String, String)) throws {
         let broken = Self.validCommand.replacingOccurrences(of: breakage.0, with: breakage.1)
         #expect(broken != Self.validCommand)
-        #expect(try Self.validator("attendance.reward-commands.v1").violations(of: Array(broken.utf8)).contains(breakage.2))
+        #expect(
+            try Self.validator("attendance.reward-commands.v1").violations(of: Array(broken.utf8)).contains(breakage.2)
+        )
     }
 
     @Test func unsupportedKeywordsAndLengthsAreReported() {
-        let schema = try! JSONReader.parseDocument(Array(#"{"type": "string", "maxLength": 3, "uniqueItems": true}"#.utf8))
+        let schema = try! JSONReader.parseDocument(
+            Array(#"{"type": "string", "maxLength": 3, "uniqueItems": true}"#.utf8)
+        )
         let violations = JSONSchemaValidator(schema: schema).violations(of: Array(#""abcd""#.utf8))
         #expect(violations == ["$: unsupported schema keyword uniqueItems", "$: longer than 3"])
     }

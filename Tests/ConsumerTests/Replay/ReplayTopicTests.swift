@@ -6,7 +6,7 @@ import Testing
 
 extension PipelineTests {
     /// `replay topic`: the input topic re-consumed into a separate schema by a separate group, without side effects.
-    @Suite("Replay: the input topic into a separate schema")
+    @Suite("Replay: the input topic into a separate schema", .timeLimit(.minutes(5)))
     struct ReplayTopic {
         static let event = EventFixture(
             id: 61,
@@ -23,7 +23,9 @@ extension PipelineTests {
                 for member in Int64(1)...5 where (member + Int64(day)) % 4 != 0 {
                     requests.append(
                         CheckInFixture(
-                            eventID: 61, memberID: member, requestID: "t-\(member)-\(day)",
+                            eventID: 61,
+                            memberID: member,
+                            requestID: "t-\(member)-\(day)",
                             requestedAt: "2026-05-0\(day)T10:00:00+09:00",
                             timestampMilliseconds: day <= 2 ? first : second
                         )
@@ -52,7 +54,11 @@ extension PipelineTests {
             admin.close()
         }
 
-        func replayConsumer(_ pipeline: Pipeline, schema: String, from start: CheckInConsumer.Configuration.StartPosition)
+        func replayConsumer(
+            _ pipeline: Pipeline,
+            schema: String,
+            from start: CheckInConsumer.Configuration.StartPosition
+        )
             -> CheckInConsumer
         {
             var configuration = CheckInConsumer.Configuration(
@@ -99,7 +105,10 @@ extension PipelineTests {
                 let replay = replayConsumer(pipeline, schema: schema, from: .earliest)
                 try await withServices([replay]) {
                     try await pipeline.blocking {
-                        try pipeline.waitUntil("the replay logged every request", detail: { Pipeline.describe([replay]) }) {
+                        try pipeline.waitUntil(
+                            "the replay logged every request",
+                            detail: { Pipeline.describe([replay]) }
+                        ) {
                             try pipeline.count("\(schema).event_attendance_log") == requests.count
                         }
                     }
@@ -117,8 +126,14 @@ extension PipelineTests {
                     #expect(replayed == original)
                     // No side effects: no outbox rows in the replay schema, nothing new on any output topic.
                     #expect(try pipeline.count("\(quoted).outbox") == 0)
-                    #expect(try pipeline.count("\(quoted).event_attendance_reward_log") == pipeline.count("event_attendance_reward_log"))
-                    let outputs = [pipeline.topics.attendanceEvents, pipeline.topics.rewardCommands, pipeline.topics.checkInRequestsDLQ]
+                    #expect(
+                        try pipeline.count("\(quoted).event_attendance_reward_log")
+                            == pipeline.count("event_attendance_reward_log")
+                    )
+                    let outputs = [
+                        pipeline.topics.attendanceEvents, pipeline.topics.rewardCommands,
+                        pipeline.topics.checkInRequestsDLQ,
+                    ]
                     let reader = try KafkaConsumer(
                         configuration: pipeline.kafka,
                         groupID: TestSupport.uniqueName("outputs"),

@@ -3,6 +3,7 @@ import FakeRewardAPI
 import Foundation
 import Projections
 import ServiceLifecycle
+import Testing
 
 /// Reward settlement fixtures on top of ``Pipeline``: generated earned rewards, their commands on the mock
 /// cluster, settlers pointed at the fake reward API over loopback HTTP.
@@ -69,6 +70,24 @@ extension Pipeline {
         configure(&configuration)
         precondition(configuration.problems.isEmpty, "\(configuration.problems)")
         return RewardSettler(configuration: configuration, logger: logger)
+    }
+
+    /// The headers of an outbox row as the `headers` column stores them: `[[name, hex value or null], ...]`.
+    static func outboxHeaders(_ text: String?) throws -> [MessageHeader] {
+        let pairs = try #require(
+            try JSONSerialization.jsonObject(with: Data((text ?? "").utf8)) as? [[Any]],
+            "outbox headers \(text ?? "nil") are not a JSON array of pairs"
+        )
+        return pairs.map { pair in
+            let hex = pair[1] as? String
+            let value = hex.map { hex in
+                stride(from: 0, to: hex.count, by: 2).map { offset -> UInt8 in
+                    let start = hex.index(hex.startIndex, offsetBy: offset)
+                    return UInt8(hex[start..<hex.index(start, offsetBy: 2)], radix: 16) ?? 0
+                }
+            }
+            return MessageHeader(name: pair[0] as? String ?? "", value: value)
+        }
     }
 
     /// Rewards per status.

@@ -1,7 +1,11 @@
-@testable import Consumer
 import Testing
 
-@Suite("Reward intake queue: one command per member at a time, offsets committed up to the first unfinished")
+@testable import Consumer
+
+@Suite(
+    "Reward intake queue: one command per member at a time, offsets committed up to the first unfinished",
+    .timeLimit(.minutes(5))
+)
 struct RewardIntakeQueueTests {
     private let p0 = TopicPartition(topic: "attendance.reward-commands.v1", partition: 0)
     private let p1 = TopicPartition(topic: "attendance.reward-commands.v1", partition: 1)
@@ -90,7 +94,7 @@ struct RewardIntakeQueueTests {
     }
 }
 
-@Suite("Doorbell: a ring is never lost between a check and the wait")
+@Suite("Doorbell: a ring is never lost between a check and the wait", .timeLimit(.minutes(5)))
 struct DoorbellTests {
     @Test func aRingBeforeTheWaitIsKeptAsOne() async throws {
         let bell = Doorbell()

@@ -2,13 +2,15 @@ import Consumer
 import Projections
 import Testing
 
-@Suite("Reward settlement state machines (no I/O)")
+@Suite("Reward settlement state machines (no I/O)", .timeLimit(.minutes(5)))
 struct RewardLifecycleTests {
     let policy = RewardRetryPolicy(maxAttempts: 3, initialBackoff: .seconds(1), maximumBackoff: .seconds(10))
 
     @Test func paidSucceedsWithTheTransactionID() {
         var lifecycle = RewardLifecycle(status: .pending, attempts: 1)
-        #expect(lifecycle.record(.paid(transactionID: "tx-1"), policy: policy, jitter: 0) == .succeed(transactionID: "tx-1"))
+        #expect(
+            lifecycle.record(.paid(transactionID: "tx-1"), policy: policy, jitter: 0) == .succeed(transactionID: "tx-1")
+        )
         #expect(lifecycle.status == .succeeded)
         // A late answer for a settled reward changes nothing.
         #expect(lifecycle.record(.rejected(reason: "late"), policy: policy, jitter: 0) == .ignore)
@@ -17,7 +19,10 @@ struct RewardLifecycleTests {
 
     @Test func permanentRefusalFailsWithTheReason() {
         var lifecycle = RewardLifecycle(status: .pending, attempts: 1)
-        #expect(lifecycle.record(.rejected(reason: "HTTP 403: no"), policy: policy, jitter: 0) == .fail(reason: "HTTP 403: no"))
+        #expect(
+            lifecycle.record(.rejected(reason: "HTTP 403: no"), policy: policy, jitter: 0)
+                == .fail(reason: "HTTP 403: no")
+        )
         #expect(lifecycle.status == .failed)
     }
 
@@ -89,7 +94,9 @@ struct RewardLifecycleTests {
     }
 
     @Test func circuitOpensAfterConsecutiveFailuresProbesAndCloses() {
-        var breaker = CircuitBreaker(configuration: .init(failureThreshold: 3, openDuration: .seconds(5), halfOpenProbes: 1))
+        var breaker = CircuitBreaker(
+            configuration: .init(failureThreshold: 3, openDuration: .seconds(5), halfOpenProbes: 1)
+        )
         let t0 = ContinuousClock.now
         #expect(breaker.record(success: false, now: t0) == nil)
         #expect(breaker.record(success: true, now: t0) == nil)  // a success resets the count

@@ -1,4 +1,5 @@
 import Consumer
+import Domain
 import FakeRewardAPI
 import Foundation
 import Projections
@@ -6,7 +7,7 @@ import Testing
 
 extension PipelineTests {
     /// The settler against the fake reward API over loopback HTTP, the mock cluster and the real Postgres.
-    @Suite("Reward settlement: paid exactly once per key")
+    @Suite("Reward settlement: paid exactly once per key", .timeLimit(.minutes(5)))
     struct RewardSettlement {
         @Test func eachOutcomeIsRecordedWithItsAttemptsAndAnnouncedOnce() async throws {
             try await Pipeline.with { pipeline in
@@ -31,7 +32,9 @@ extension PipelineTests {
                             "SELECT last_error FROM event_attendance_reward_log WHERE status = 'FAILED' ORDER BY id"
                         )
                         #expect(failed.prefix(2).allSatisfy { $0[0]?.hasPrefix("HTTP 403") == true })
-                        #expect(failed.suffix(2).allSatisfy { $0[0]?.contains("coupon group CG-CLOSED is closed") == true })
+                        #expect(
+                            failed.suffix(2).allSatisfy { $0[0]?.contains("coupon group CG-CLOSED is closed") == true }
+                        )
                         let settled = try pipeline.settledTransactions()
                         #expect(fake.ledger.paidCount == settled.count)
                         for payment in fake.ledger.payments {
@@ -39,7 +42,9 @@ extension PipelineTests {
                         }
                         // Every attempt has a row with its status and latency; one settlement message per reward.
                         #expect(try pipeline.count("event_attendance_reward_attempt") == points + coupons)
-                        #expect(try pipeline.count("event_attendance_reward_attempt", where: "http_status IS NULL") == 0)
+                        #expect(
+                            try pipeline.count("event_attendance_reward_attempt", where: "http_status IS NULL") == 0
+                        )
                         let perKey = try pipeline.settlementMessagesPerKey()
                         #expect(perKey.count == points + coupons)
                         #expect(perKey.values.allSatisfy { $0 == 1 })
@@ -66,7 +71,9 @@ extension PipelineTests {
                 try await withFakeRewardAPI(faults) { fake, url in
                     let settler = pipeline.rewardSettler(api: url)
                     try await withServices([settler]) {
-                        try await pipeline.blocking { try pipeline.waitUntilNoRewardIsPending([settler], timeout: .seconds(90)) }
+                        try await pipeline.blocking {
+                            try pipeline.waitUntilNoRewardIsPending([settler], timeout: .seconds(90))
+                        }
                     }
                     try await pipeline.blocking {
                         #expect(try pipeline.rewardStatuses() == ["SUCCEEDED": rewards])
@@ -80,7 +87,10 @@ extension PipelineTests {
                         let counters = fake.ledger.counters
                         #expect(counters.serverErrors + counters.throttled + counters.timedOut + counters.dropped > 0)
                         // Lost responses were reconciled by asking again with the same key, not guessed.
-                        let unknown = try pipeline.count("event_attendance_reward_attempt", where: "outcome = 'UNKNOWN'")
+                        let unknown = try pipeline.count(
+                            "event_attendance_reward_attempt",
+                            where: "outcome = 'UNKNOWN'"
+                        )
                         #expect(unknown > 0)
                         #expect(try pipeline.count("event_attendance_reward_attempt") > rewards)
                         let perKey = try pipeline.settlementMessagesPerKey()
@@ -148,7 +158,9 @@ extension PipelineTests {
                     try pipeline.produceRewardCommands()
                 }
                 try await withFakeRewardAPI { fake, url in
-                    let settlers = (0..<2).map { _ in pipeline.rewardSettler(api: url, group: "budget") { $0.maxInFlight = 16 } }
+                    let settlers = (0..<2).map { _ in
+                        pipeline.rewardSettler(api: url, group: "budget") { $0.maxInFlight = 16 }
+                    }
                     try await withServices(settlers) {
                         try await pipeline.blocking { try pipeline.waitUntilNoRewardIsPending(settlers) }
                     }
@@ -236,11 +248,24 @@ extension PipelineTests {
                                 [pipeline.topics.rewardCommandsDLQ]
                             )
                             #expect(dead.count == rewards)
-                            #expect(dead.allSatisfy { $0[1]?.contains("dlq.reason") == true })
+                            for letter in dead {
+                                let parsed = try #require(DeadLetterHeaders(parsing: Pipeline.outboxHeaders(letter[1])))
+                                #expect(parsed.contract == DeadLetterHeaders.contractVersion)
+                                #expect(parsed.reason == .rewardParked)
+                                #expect(parsed.detail.hasPrefix("gave up after 2 attempts"))
+                                #expect(parsed.attempts == 2)
+                                #expect(parsed.source == nil)
+                                let first = try #require(parsed.firstFailureAt)
+                                let last = try #require(parsed.lastFailureAt)
+                                #expect(first <= last)
+                            }
                             fake.updateFaults { $0.down = false }
                             let redriven = try RewardStore.redrive(keys: [], eventID: 12, on: pipeline.connection)
                             #expect(redriven.count == rewards)
-                            try pipeline.waitUntil("re-driven rewards settle", detail: { "\(try pipeline.rewardStatuses())" }) {
+                            try pipeline.waitUntil(
+                                "re-driven rewards settle",
+                                detail: { "\(try pipeline.rewardStatuses())" }
+                            ) {
                                 try pipeline.rewardStatuses() == ["SUCCEEDED": rewards]
                             }
                             // Re-driving again changes nothing.
@@ -249,6 +274,53 @@ extension PipelineTests {
                     }
                     #expect(fake.ledger.paidCount == rewards)
                     #expect(fake.ledger.payments.allSatisfy { $0.requests == 1 })
+                }
+            }
+        }
+
+        @Test func aMessageThatIsNotARewardCommandIsDeadLetteredWithItsSource() async throws {
+            try await Pipeline.with { pipeline in
+                let garbage = OutgoingMessage(
+                    topic: pipeline.topics.rewardCommands,
+                    key: Array("1:1".utf8),
+                    value: Array("not a command".utf8),
+                    headers: [KafkaHeader(key: "traceparent", value: Array("00-abc".utf8))]
+                )
+                let report = try await pipeline.blocking { try pipeline.produce([garbage])[0] }
+                try await withFakeRewardAPI(FakeRewardFaults()) { _, url in
+                    let settler = pipeline.rewardSettler(api: url)
+                    try await withServices([settler]) {
+                        try await pipeline.blocking {
+                            try pipeline.waitUntil("the settler dead-lettered the message") {
+                                try pipeline.count("outbox", where: "topic = '\(pipeline.topics.rewardCommandsDLQ)'")
+                                    == 1
+                            }
+                        }
+                    }
+                }
+                try await pipeline.blocking {
+                    let dead = try pipeline.rows(
+                        "SELECT convert_from(payload, 'UTF8'), headers::text FROM outbox WHERE topic = $1",
+                        [pipeline.topics.rewardCommandsDLQ]
+                    )
+                    #expect(dead.count == 1)
+                    #expect(dead.first?[0] == "not a command")
+                    let headers = try Pipeline.outboxHeaders(dead.first?[1])
+                    #expect(headers.first == MessageHeader(name: "traceparent", value: Array("00-abc".utf8)))
+                    let parsed = try #require(DeadLetterHeaders(parsing: headers))
+                    #expect(parsed.contract == DeadLetterHeaders.contractVersion)
+                    #expect(parsed.reason == .notARewardCommand)
+                    #expect(parsed.detail.isEmpty == false)
+                    #expect(
+                        parsed.source
+                            == SourcePosition(
+                                topic: pipeline.topics.rewardCommands,
+                                partition: report.partition,
+                                offset: report.offset
+                            )
+                    )
+                    #expect(parsed.attempts == nil)
+                    #expect(parsed.lastFailureAt != nil)
                 }
             }
         }

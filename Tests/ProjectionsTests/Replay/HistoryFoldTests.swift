@@ -2,7 +2,7 @@ import Domain
 import Projections
 import Testing
 
-@Suite("Replay: folding successes into totals and streaks")
+@Suite("Replay: folding successes into totals and streaks", .timeLimit(.minutes(5)))
 struct HistoryFoldTests {
     static let member = HistoryFold.Member(eventID: 1, memberID: 10)
     static let other = HistoryFold.Member(eventID: 1, memberID: 11)
@@ -32,11 +32,17 @@ struct HistoryFoldTests {
     @Test func aNewMemberStartsFromOne() {
         var fold = HistoryFold()
         _ = fold.apply(member: Self.member, day: Self.day("2026-03-01"))
-        #expect(fold.apply(member: Self.other, day: Self.day("2026-03-02")) == .snapshot(.init(date: Self.day("2026-03-02"), total: 1, streak: 1)))
+        #expect(
+            fold.apply(member: Self.other, day: Self.day("2026-03-02"))
+                == .snapshot(.init(date: Self.day("2026-03-02"), total: 1, streak: 1))
+        )
     }
 
     @Test func aResumedFoldContinuesTheCheckpointedMember() {
         var fold = HistoryFold(member: Self.member, latest: .init(date: Self.day("2026-03-01"), total: 9, streak: 4))
-        #expect(fold.apply(member: Self.member, day: Self.day("2026-03-02")) == .snapshot(.init(date: Self.day("2026-03-02"), total: 10, streak: 5)))
+        #expect(
+            fold.apply(member: Self.member, day: Self.day("2026-03-02"))
+                == .snapshot(.init(date: Self.day("2026-03-02"), total: 10, streak: 5))
+        )
     }
 }

@@ -4,7 +4,7 @@ import Projections
 import Testing
 
 /// `replay history` against the real projector's output: rebuild, diff, swap, resume, and no side effects.
-@Suite("Replay: history rebuilt from the event log", .serialized)
+@Suite("Replay: history rebuilt from the event log", .serialized, .timeLimit(.minutes(5)))
 struct HistoryRebuildTests {
     /// Runs `body` with a freshly filled fixture on a thread of its own (libpq blocks).
     private func withFixture(_ body: @escaping @Sendable (inout ReplayFixture) throws -> Void) async throws {
@@ -25,10 +25,15 @@ struct HistoryRebuildTests {
             #expect(live.count > 300)
             #expect(try fixture.count("event_attendance_reward_log") > 0)
             // The log holds the failures a rebuild must not count: re-taps, and late requests for earlier days.
-            let reasons = try fixture.rows("SELECT DISTINCT fail_reason FROM event_attendance_log WHERE status = 'FAIL'")
+            let reasons = try fixture.rows(
+                "SELECT DISTINCT fail_reason FROM event_attendance_log WHERE status = 'FAIL'"
+            )
             #expect(Set(reasons.compactMap { $0[0] }).isSuperset(of: ["ALREADY_CHECKED_IN", "OUT_OF_ORDER"]))
             // Two policy versions of the plain event decided its rows, in zones 5 hours apart.
-            #expect(try fixture.rows("SELECT DISTINCT policy_version FROM event_attendance_log WHERE event_id = 7").count == 2)
+            #expect(
+                try fixture.rows("SELECT DISTINCT policy_version FROM event_attendance_log WHERE event_id = 7").count
+                    == 2
+            )
 
             let rebuild = try fixture.rebuild()
             guard case .completed(let counts) = try rebuild.rebuild(resume: false) else {
@@ -131,7 +136,9 @@ struct HistoryRebuildTests {
 
     @Test func aRebuildStoppedAndResumedGivesTheSameRowsAsOneRun() async throws {
         try await withFixture { fixture in
-            try fixture.connection.execute("DELETE FROM event_attendance_history WHERE event_id = \(ReplayFixture.plainEvent)")
+            try fixture.connection.execute(
+                "DELETE FROM event_attendance_history WHERE event_id = \(ReplayFixture.plainEvent)"
+            )
             let uninterrupted = try fixture.rebuild(chunkSize: 1_000)
             _ = try uninterrupted.rebuild(resume: false)
             let expected = try fixture.rebuiltHistory()
