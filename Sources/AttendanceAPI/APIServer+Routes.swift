@@ -108,7 +108,7 @@ extension APIServer {
             )
         }
         try principal.requireMember(recorded.memberID)
-        return try Self.jsonResponse(.ok, CheckInOutcomeBody(record: recorded))
+        return Self.jsonResponse(.ok, CheckInOutcomeBody(record: recorded))
     }
 
     func memberAttendance(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
@@ -123,7 +123,7 @@ extension APIServer {
         guard let policy, let record else {
             throw APIProblem.notFound("event-not-found", "there is no event \(eventID)")
         }
-        return try Self.jsonResponse(
+        return Self.jsonResponse(
             .ok,
             MemberAttendanceBody(policy: policy.policy, memberID: memberID, record: record, now: .now())
         )
@@ -185,7 +185,7 @@ extension APIServer {
                 detail: "request \(recorded.requestID) of event \(recorded.eventID) was already used by another member"
             )
         }
-        return try Self.jsonResponse(.ok, CheckInOutcomeBody(record: recorded))
+        return Self.jsonResponse(.ok, CheckInOutcomeBody(record: recorded))
     }
 
     func produce(_ message: OutgoingMessage) async throws -> DeliveryReport {
@@ -250,6 +250,15 @@ extension APIServer {
 
     static func jsonResponse(_ status: HTTPResponse.Status, _ value: some Encodable) throws -> Response {
         Response(status: status, headers: [.contentType: "application/json"], body: try encode(value))
+    }
+
+    /// The hot bodies, written without `JSONEncoder` (see `JSONBody`).
+    static func jsonResponse(_ status: HTTPResponse.Status, _ value: some JSONBody) -> Response {
+        Response(
+            status: status,
+            headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: value.jsonBytes))
+        )
     }
 
     static func json(_ status: HTTPResponse.Status, _ text: String) -> Response {

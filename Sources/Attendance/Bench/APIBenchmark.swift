@@ -40,6 +40,11 @@ struct APIBenchmark: AsyncParsableCommand {
     @Option(name: .customLong("drain-backlog"), help: "Check-ins in each consumer-throughput backlog.")
     var drainBacklog = 40_000
     @Option(name: .customLong("api-db-connections"), help: "Postgres connections of the API.") var connections = 4
+    @Option(
+        name: .customLong("read-load"),
+        help: "Who sends the reads: wrk (an HTTP load tool, if installed; least CPU taken from the server) or internal."
+    )
+    var readLoad = "wrk"
 
     func run() async throws {
         let databaseURL = try database.requireDatabaseURL()
@@ -124,12 +129,23 @@ struct APIBenchmark: AsyncParsableCommand {
         try await withServices(consumers + [relay]) {
             try await drain.warmUp()
             _ = try await drain.rate(eventID: 3, label: "warm")  // first batches pay for connections and caches
-            let withoutAPI = try await drain.rate(eventID: 3, label: "noapi")
+            // Alternated (without, with, without, with) so that the tables growing between runs favour neither.
+            var without: [Double] = []
+            var with: [Double] = []
+            for round in 0..<2 {
+                without.append(try await drain.rate(eventID: 3, label: "noapi\(round)"))
+                let server = try await APIServer(configuration: apiConfiguration, logger: logger)
+                try await withServices([server]) {
+                    while !server.readiness.ready { try await Task.sleep(for: .milliseconds(50)) }
+                    with.append(try await drain.rate(eventID: 3, label: "idleapi\(round)"))
+                }
+            }
+            let withoutAPI = without.reduce(0, +) / Double(without.count)
+            let withIdleAPI = with.reduce(0, +) / Double(with.count)
             let server = try await APIServer(configuration: apiConfiguration, logger: logger)
             try await withServices([server]) {
                 let port = try await server.listeningPort()
                 while !server.readiness.ready { try await Task.sleep(for: .milliseconds(50)) }
-                let withIdleAPI = try await drain.rate(eventID: 3, label: "idleapi")
                 report.append(
                     String(
                         format: "consumer drain: %.0f check-ins/s without the API, %.0f with it running idle (%+.1f%%)",
@@ -142,7 +158,8 @@ struct APIBenchmark: AsyncParsableCommand {
                 var configuration = HTTPClient.Configuration()
                 configuration.connectionPool = .init(
                     idleTimeout: .seconds(60),
-                    concurrentHTTP1ConnectionsPerHostSoftLimit: concurrency + 16
+                    // Submissions wait for their outcome: at 500/s and ~0.2 s each, about 100 are open at once.
+                    concurrentHTTP1ConnectionsPerHostSoftLimit: max(concurrency, submitRate) + 16
                 )
                 let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
                 let base = "http://127.0.0.1:\(port)"
@@ -155,14 +172,28 @@ struct APIBenchmark: AsyncParsableCommand {
                         try await Task.sleep(for: .seconds(2))
                         let before = handled()
                         let start = ContinuousClock.now
-                        let reads = try await Self.readLoad(
-                            client: client,
-                            base: base,
-                            token: token,
-                            members: members,
-                            concurrency: concurrency,
-                            seconds: readSeconds
-                        )
+                        let reads: LoadResult
+                        if readLoad == "wrk", let wrk = Self.wrkPath() {
+                            reads = try await Blocking.run("bench-wrk") {
+                                try Self.wrkReadLoad(
+                                    wrk,
+                                    base: base,
+                                    token: token,
+                                    members: members,
+                                    connections: concurrency,
+                                    seconds: readSeconds
+                                )
+                            }
+                        } else {
+                            reads = try await Self.readLoad(
+                                client: client,
+                                base: base,
+                                token: token,
+                                members: members,
+                                concurrency: concurrency,
+                                seconds: readSeconds
+                            )
+                        }
                         let consumerRate = Double(handled() - before) / (ContinuousClock.now - start).seconds
                         let submits = try await Self.submitLoad(
                             client: client,
@@ -182,7 +213,7 @@ struct APIBenchmark: AsyncParsableCommand {
                 report.append(
                     String(
                         format:
-                            "reads:   %6.0f req/s, p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms (%d requests, %d errors; %d in flight, closed loop)",
+                            "reads:   %6.0f req/s, p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms (%d requests, %d errors; %d in flight, closed loop, ",
                         reads.rate,
                         reads.p50,
                         reads.p99,
@@ -190,7 +221,7 @@ struct APIBenchmark: AsyncParsableCommand {
                         reads.count,
                         reads.errors,
                         concurrency
-                    )
+                    ) + "load from \(reads.generator))"
                 )
                 report.append(
                     String(
@@ -242,6 +273,14 @@ struct APIBenchmark: AsyncParsableCommand {
         var p99 = 0.0
         var p999 = 0.0
 
+        var generator = "in process"
+
+        init(count: Int, errors: Int, rate: Double, p50: Double, p99: Double, generator: String) {
+            (self.count, self.errors, self.rate, self.p50, self.p99, self.p999) = (count, errors, rate, p50, p99, .nan)
+            self.ok = count - errors
+            self.generator = generator
+        }
+
         init(latencies: [Double], statuses: [Int], seconds: Double) {
             let sorted = latencies.sorted()
             func at(_ q: Double) -> Double {
@@ -254,6 +293,53 @@ struct APIBenchmark: AsyncParsableCommand {
             rate = Double(count) / seconds
             (p50, p99, p999) = (at(0.5), at(0.99), at(0.999))
         }
+    }
+
+    static func wrkPath() -> String? {
+        let path = Environment.values["PATH"] ?? "/usr/bin:/bin"
+        return path.split(separator: ":").map { "\($0)/wrk" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// Closed-loop reads by wrk (2 threads, `connections` connections), random members, parsed from its report.
+    static func wrkReadLoad(_ wrk: String, base: String, token: String, members: Int, connections: Int, seconds: Int)
+        throws -> LoadResult
+    {
+        let script = FileManager.default.temporaryDirectory.appendingPathComponent("attendance-bench-\(UUID()).lua")
+        let lua = [
+            "math.randomseed(os.time())",
+            "request = function()",
+            "  local path = \"/v1/events/1/members/\" .. math.random(1, \(members)) .. \"/attendance\"",
+            "  return wrk.format(\"GET\", path, {[\"Authorization\"] = \"Bearer \(token)\"})",
+            "end",
+        ]
+        try lua.joined(separator: "\n").write(to: script, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: script) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: wrk)
+        process.arguments = ["-t2", "-c\(connections)", "-d\(seconds)s", "--latency", "-s", script.path, base]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        func number(after label: String) -> Double? {
+            guard let line = lines.first(where: { $0.hasPrefix(label) }) else { return nil }
+            let token =
+                line.dropFirst(label.count).trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? ""
+            if token.hasSuffix("ms") { return Double(token.dropLast(2)) }
+            if token.hasSuffix("us") { return Double(token.dropLast(2)).map { $0 / 1_000 } }
+            if token.hasSuffix("s") { return Double(token.dropLast(1)).map { $0 * 1_000 } }
+            return Double(token)
+        }
+        guard process.terminationStatus == 0, let rate = number(after: "Requests/sec:"),
+            let p50 = number(after: "50%"), let p99 = number(after: "99%")
+        else { throw BenchFailure("wrk failed or its report could not be read:\n\(text)") }
+        let requests =
+            lines.first { $0.contains("requests in") }.flatMap { Int($0.split(separator: " ").first ?? "") } ?? 0
+        let errors = Int(number(after: "Non-2xx or 3xx responses:") ?? 0)
+        return LoadResult(count: requests, errors: errors, rate: rate, p50: p50, p99: p99, generator: "wrk")
     }
 
     static func readLoad(client: HTTPClient, base: String, token: String, members: Int, concurrency: Int, seconds: Int)

@@ -3,8 +3,24 @@ import Projections
 
 // The JSON bodies of the API, exactly as `Resources/openapi.yaml` describes them (snake_case keys, nulls
 // written out where the document says `null` is allowed).
+//
+// The outcome and member-attendance bodies are the hot reads, written with `JSONText` (the writer of the published
+// messages): `JSONEncoder` took over a third of the server's CPU on member reads, through its generic boxing of
+// every field. The rarer bodies (summary, pending, problems) use `Codable`.
 
-struct RewardBody: Encodable, Sendable {
+protocol JSONBody: Sendable {
+    func write(to json: inout JSONText)
+}
+
+extension JSONBody {
+    var jsonBytes: [UInt8] {
+        var json = JSONText(reservingCapacity: 2_048)
+        write(to: &json)
+        return json.utf8
+    }
+}
+
+struct RewardBody: JSONBody {
     let type: String
     let point_amount: Int64?
     let coupon_group_id: String?
@@ -17,64 +33,58 @@ struct RewardBody: Encodable, Sendable {
         }
     }
 
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(type, forKey: .type)
-        try container.encode(point_amount, forKey: .point_amount)
-        try container.encode(coupon_group_id, forKey: .coupon_group_id)
+    func write(to json: inout JSONText) {
+        json.beginObject()
+        json.field("type", type)
+        json.field("point_amount", point_amount)
+        json.field("coupon_group_id", coupon_group_id)
+        json.endObject()
     }
-
-    enum CodingKeys: String, CodingKey { case type, point_amount, coupon_group_id }
 }
 
-struct EarnedRewardBody: Encodable, Sendable {
+struct EarnedRewardBody: JSONBody {
     let record: RewardRecord
 
-    enum CodingKeys: String, CodingKey {
-        case idempotency_key, attendance_date, kind, bonus_rule_id, type, point_amount, coupon_group_id, status
-        case attempts, transaction_id, last_error, settled_at
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(record.idempotencyKey, forKey: .idempotency_key)
-        try container.encode(record.attendanceDate.description, forKey: .attendance_date)
-        try container.encode(record.kind, forKey: .kind)
-        try container.encode(record.bonusRuleID, forKey: .bonus_rule_id)
-        try container.encode(record.type, forKey: .type)
-        try container.encode(record.pointAmount, forKey: .point_amount)
-        try container.encode(record.couponGroupID, forKey: .coupon_group_id)
-        try container.encode(record.status, forKey: .status)
-        try container.encode(record.attempts, forKey: .attempts)
-        try container.encode(record.transactionID, forKey: .transaction_id)
-        try container.encode(record.lastError, forKey: .last_error)
-        try container.encode(record.settledAt?.description, forKey: .settled_at)
+    func write(to json: inout JSONText) {
+        json.beginObject()
+        json.field("idempotency_key", record.idempotencyKey)
+        json.field("attendance_date", record.attendanceDate.description)
+        json.field("kind", record.kind)
+        json.field("bonus_rule_id", record.bonusRuleID)
+        json.field("type", record.type)
+        json.field("point_amount", record.pointAmount)
+        json.field("coupon_group_id", record.couponGroupID)
+        json.field("status", record.status)
+        json.field("attempts", record.attempts)
+        json.field("transaction_id", record.transactionID)
+        json.field("last_error", record.lastError)
+        json.field("settled_at", record.settledAt?.description)
+        json.endObject()
     }
 }
 
-struct CheckInOutcomeBody: Encodable, Sendable {
+struct CheckInOutcomeBody: JSONBody {
     let record: CheckInOutcomeRecord
 
-    enum CodingKeys: String, CodingKey {
-        case event_id, member_id, request_id, status, fail_reason, attendance_date, total_attendance_count
-        case streak_attendance_count, policy_version, requested_at, channel, processed_at, rewards
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(record.eventID, forKey: .event_id)
-        try container.encode(record.memberID, forKey: .member_id)
-        try container.encode(record.requestID, forKey: .request_id)
-        try container.encode(record.status, forKey: .status)
-        try container.encode(record.failReason, forKey: .fail_reason)
-        try container.encode(record.attendanceDate?.description, forKey: .attendance_date)
-        try container.encode(record.total, forKey: .total_attendance_count)
-        try container.encode(record.streak, forKey: .streak_attendance_count)
-        try container.encode(record.policyVersion, forKey: .policy_version)
-        try container.encode(record.requestedAt?.description, forKey: .requested_at)
-        try container.encode(record.channel, forKey: .channel)
-        try container.encode(record.processedAt.description, forKey: .processed_at)
-        try container.encode(record.rewards.map(EarnedRewardBody.init), forKey: .rewards)
+    func write(to json: inout JSONText) {
+        json.beginObject()
+        json.field("event_id", record.eventID)
+        json.field("member_id", record.memberID)
+        json.field("request_id", record.requestID)
+        json.field("status", record.status)
+        json.field("fail_reason", record.failReason)
+        json.field("attendance_date", record.attendanceDate?.description)
+        json.field("total_attendance_count", record.total)
+        json.field("streak_attendance_count", record.streak)
+        json.field("policy_version", record.policyVersion)
+        json.field("requested_at", record.requestedAt?.description)
+        json.field("channel", record.channel)
+        json.field("processed_at", record.processedAt.description)
+        json.key("rewards")
+        json.beginArray()
+        for reward in record.rewards { EarnedRewardBody(record: reward).write(to: &json) }
+        json.endArray()
+        json.endObject()
     }
 }
 
@@ -85,14 +95,14 @@ struct PendingCheckInBody: Encodable, Sendable {
     let location: String
 }
 
-struct MemberAttendanceBody: Encodable, Sendable {
-    struct Day: Encodable, Sendable {
+struct MemberAttendanceBody: JSONBody {
+    struct Day: Sendable {
         let date: String
         let total_attendance_count: Int
         let streak_attendance_count: Int
     }
 
-    struct Milestone: Encodable, Sendable {
+    struct Milestone: Sendable {
         let rule_id: String
         let trigger: String
         let at: Int
@@ -141,24 +151,48 @@ struct MemberAttendanceBody: Encodable, Sendable {
         rewards = record.rewards.map(EarnedRewardBody.init)
     }
 
-    enum CodingKeys: String, CodingKey {
-        case event_id, member_id, timezone, today, days, total_attendance_count, current_streak, checked_in_today
-        case can_check_in, max_attendance_days, next_milestones, rewards
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(event_id, forKey: .event_id)
-        try container.encode(member_id, forKey: .member_id)
-        try container.encode(timezone, forKey: .timezone)
-        try container.encode(today, forKey: .today)
-        try container.encode(days, forKey: .days)
-        try container.encode(total_attendance_count, forKey: .total_attendance_count)
-        try container.encode(current_streak, forKey: .current_streak)
-        try container.encode(checked_in_today, forKey: .checked_in_today)
-        try container.encode(can_check_in, forKey: .can_check_in)
-        try container.encode(max_attendance_days, forKey: .max_attendance_days)
-        try container.encode(next_milestones, forKey: .next_milestones)
-        try container.encode(rewards, forKey: .rewards)
+    func write(to json: inout JSONText) {
+        json.beginObject()
+        json.field("event_id", event_id)
+        json.field("member_id", member_id)
+        json.field("timezone", timezone)
+        json.field("today", today)
+        json.key("days")
+        json.beginArray()
+        for day in days {
+            json.beginObject()
+            json.field("date", day.date)
+            json.field("total_attendance_count", day.total_attendance_count)
+            json.field("streak_attendance_count", day.streak_attendance_count)
+            json.endObject()
+        }
+        json.endArray()
+        json.field("total_attendance_count", total_attendance_count)
+        json.field("current_streak", current_streak)
+        json.key("checked_in_today")
+        json.value(checked_in_today)
+        json.key("can_check_in")
+        json.value(can_check_in)
+        json.field("max_attendance_days", max_attendance_days)
+        json.key("next_milestones")
+        json.beginArray()
+        for milestone in next_milestones {
+            json.beginObject()
+            json.field("rule_id", milestone.rule_id)
+            json.field("trigger", milestone.trigger)
+            json.field("at", milestone.at)
+            json.field("successes_needed", milestone.successes_needed)
+            json.key("repeat")
+            json.value(milestone.repeat)
+            json.key("reward")
+            milestone.reward.write(to: &json)
+            json.endObject()
+        }
+        json.endArray()
+        json.key("rewards")
+        json.beginArray()
+        for reward in rewards { reward.write(to: &json) }
+        json.endArray()
+        json.endObject()
     }
 }

@@ -88,9 +88,11 @@ public final class OutcomeFeed: Service, Sendable {
                 )
                 var lastCheck = ContinuousClock.now
                 while !stop.isStopped {
-                    for message in try consumer.pollBatch(maxMessages: 2_000, maxWait: .milliseconds(100)) {
-                        handle(message)
+                    let wanted = try consumer.pollBatch(maxMessages: 2_000, maxWait: .milliseconds(100)) { key in
+                        facts.add(1, ordering: .relaxed)
+                        return Self.eventID(ofKey: key).map(wants) ?? false
                     }
+                    for message in wanted { handle(message) }
                     if ContinuousClock.now - lastCheck > .seconds(30) {
                         lastCheck = ContinuousClock.now
                         if let now = try? probe.partitionCount(topic: configuration.topic, timeout: .seconds(5)),
@@ -116,11 +118,22 @@ public final class OutcomeFeed: Service, Sendable {
         let request_id: String
     }
 
+    /// The event of a fact's key `"{event_id}:{member_id}"`, read in place (no copy): whether anyone waits for
+    /// an outcome of that event decides whether the fact is copied and parsed at all.
+    static func eventID(ofKey key: UnsafeRawBufferPointer) -> Int64? {
+        var value: Int64 = 0
+        var digits = 0
+        for byte in key {
+            if byte == UInt8(ascii: ":") { return digits > 0 ? value : nil }
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9"), digits < 18 else { return nil }
+            value = value * 10 + Int64(byte - UInt8(ascii: "0"))
+            digits += 1
+        }
+        return nil
+    }
+
     private func handle(_ message: KafkaMessage) {
-        facts.add(1, ordering: .relaxed)
-        // The key is "{event_id}:{member_id}": the event decides whether the value is worth parsing.
-        guard let key = message.key, let colon = key.firstIndex(of: UInt8(ascii: ":")),
-            let eventID = Int64(String(decoding: key[..<colon], as: UTF8.self)), wants(eventID),
+        guard let key = message.key, let eventID = key.withUnsafeBytes(Self.eventID(ofKey:)),
             let value = message.value, let fact = try? Self.decoder.decode(Fact.self, from: Data(value))
         else { return }
         decided(eventID, fact.request_id)
