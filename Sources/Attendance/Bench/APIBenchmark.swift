@@ -87,7 +87,10 @@ struct APIBenchmark: AsyncParsableCommand {
 
         let cluster = try KafkaMockCluster(brokers: 3)
         _ = try TopicReconciler.apply(try TopicSpec.loadAll(from: topicsFolder.topicsURL()), mock: cluster)
-        let kafka = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)
+        let kafka = KafkaConfiguration(
+            bootstrapServers: cluster.bootstrapServers,
+            properties: KafkaMockCluster.lowLatencyClientProperties
+        )
         let consumers = (0..<2).map { _ in
             CheckInConsumer(
                 configuration: .init(kafka: kafka, groupID: "bench-api", databaseURL: databaseURL, schema: schema),

@@ -81,7 +81,10 @@ struct RunCommand: AsyncParsableCommand {
         } else {
             brokers = try kafka.requireBrokers()
         }
-        let kafkaConfiguration = kafka.kafkaConfiguration(brokers: brokers)
+        var kafkaConfiguration = kafka.kafkaConfiguration(brokers: brokers)
+        if isEmbedded {
+            kafkaConfiguration.properties.merge(KafkaMockCluster.lowLatencyClientProperties) { configured, _ in configured }
+        }
 
         let migrationsURL = migrationsFolder.migrationsURL()
         let report = try await Blocking.run("migrate") {
