@@ -8,18 +8,18 @@ import Projections
 ///
 /// `@unchecked Sendable`: created by `CheckInConsumer.run()` and from then on touched only by the consumer
 /// thread. librdkafka calls the rebalance listener from inside `poll`, i.e. on that same thread.
-final class CheckInWorker: KafkaRebalanceListener, @unchecked Sendable {
-    private let configuration: CheckInConsumer.Configuration
-    private let statistics: CheckInStatistics
-    private let stop: StopSignal
-    private let logger: Logger
+final class CheckInWorker: @unchecked Sendable {
+    let configuration: CheckInConsumer.Configuration
+    let statistics: CheckInStatistics
+    let stop: StopSignal
+    let logger: Logger
     private let onCommit: CheckInConsumer.CommitObserver?
     private let clock = ContinuousClock()
 
-    private var consumer: KafkaConsumer?
-    private var projector: CheckInProjector?
-    private var coordination: CheckInCoordination
-    private typealias Action = CheckInCoordination.Action
+    private(set) var consumer: KafkaConsumer?
+    var projector: CheckInProjector?
+    var coordination: CheckInCoordination
+    typealias Action = CheckInCoordination.Action
 
     init(
         configuration: CheckInConsumer.Configuration,
@@ -86,7 +86,7 @@ final class CheckInWorker: KafkaRebalanceListener, @unchecked Sendable {
     // MARK: Actions
 
     /// Performs `actions` in order, and then the actions of the transitions they report to, until none is left.
-    private func perform(_ actions: [Action], consumer: KafkaConsumer) {
+    func perform(_ actions: [Action], consumer: KafkaConsumer) {
         var pending = actions[...]
         while let action = pending.popFirst() {
             pending.append(contentsOf: perform(action, consumer: consumer))
@@ -276,7 +276,7 @@ final class CheckInWorker: KafkaRebalanceListener, @unchecked Sendable {
 
     // MARK: Connection
 
-    private func openProjector() throws -> CheckInProjector {
+    func openProjector() throws -> CheckInProjector {
         if let projector, projector.connection.isConnected { return projector }
         projector?.connection.close()
         let connection = try PostgresConnection.connect(
@@ -320,79 +320,5 @@ final class CheckInWorker: KafkaRebalanceListener, @unchecked Sendable {
             headers: message.headers.map { MessageHeader(name: $0.key, value: $0.value) },
             timestamp: message.timestampMilliseconds.map(Timestamp.init(millisecondsSinceEpoch:))
         )
-    }
-
-    // MARK: KafkaRebalanceListener
-
-    func partitionsAssigned(_ partitions: [TopicPartition]) throws -> [TopicPartition: Int64?] {
-        coordination.assigning()
-        let keys = partitions.map(PartitionKey.init)
-        var backoff = configuration.retryBackoff
-        while true {
-            do {
-                let projector = try openProjector()
-                let stored = try ConsumerOffsetStore.load(
-                    groupID: configuration.groupID,
-                    partitions: keys,
-                    on: projector.connection
-                )
-                let starts = try startOffsets(for: partitions.filter { stored[PartitionKey($0)] == nil })
-                coordination.assigned(keys, stored: stored)
-                var offsets: [TopicPartition: Int64?] = [:]
-                for (partition, key) in zip(partitions, keys) {
-                    offsets.updateValue(stored[key] ?? starts[partition], forKey: partition)
-                }
-                logger.info(
-                    "partitions assigned",
-                    metadata: ["partitions": "\(keys.map(\.description).joined(separator: ","))"]
-                )
-                return offsets
-            } catch {
-                if stop.isStopped { throw error }
-                statistics.recordRetry(error)
-                logger.error("cannot read stored offsets for the assignment, retrying", metadata: ["error": "\(error)"])
-                projector?.connection.close()
-                projector = nil
-                stop.sleep(backoff.next())
-            }
-        }
-    }
-
-    /// Where partitions without a stored offset start (`Configuration.startPosition`); absent: librdkafka decides.
-    private func startOffsets(for partitions: [TopicPartition]) throws -> [TopicPartition: Int64] {
-        guard !partitions.isEmpty, let position = configuration.startPosition else { return [:] }
-        switch position {
-        case .earliest:
-            return Dictionary(uniqueKeysWithValues: partitions.map { ($0, KafkaConsumer.beginningOffset) })
-        case .latest:
-            return Dictionary(uniqueKeysWithValues: partitions.map { ($0, KafkaConsumer.endOffset) })
-        case .offset(let offset):
-            return Dictionary(uniqueKeysWithValues: partitions.map { ($0, offset) })
-        case .timestamp(let milliseconds):
-            guard let consumer else { return [:] }
-            return try consumer.offsetsForTimes(partitions, millisecondsSinceEpoch: milliseconds, timeout: .seconds(10))
-        }
-    }
-
-    func partitionsRevoked(_ partitions: [TopicPartition]) {
-        let actions = coordination.revoked(partitions.map(PartitionKey.init))
-        if let consumer { perform(actions, consumer: consumer) }
-        logger.info("partitions revoked", metadata: ["partitions": "\(partitions.count)"])
-    }
-}
-
-extension PartitionKey {
-    init(_ partition: TopicPartition) {
-        self.init(topic: partition.topic, partition: partition.partition)
-    }
-
-    init(_ message: KafkaMessage) {
-        self.init(topic: message.topic, partition: message.partition)
-    }
-}
-
-extension TopicPartition {
-    init(_ partition: PartitionKey) {
-        self.init(topic: partition.topic, partition: partition.partition)
     }
 }
