@@ -31,14 +31,18 @@ struct CheckInCoordination {
         /// Another consumer moved these partitions' stored offsets: re-read them, report each with
         /// `storedOffsetReread` (seeking to what it returns) and then `resynchronised`.
         case resynchronise([PartitionKey])
-        /// Pause fetching of the whole assignment; report `fetchingPaused` if anything was assigned.
-        case pauseFetching
+        /// Pause fetching of these partitions (those assigned and not paused yet); report the ones still assigned
+        /// with `fetchingPaused`.
+        case pauseFetching([PartitionKey])
         /// Poll (serving rebalances and heartbeats) for this long, reporting every message with `discarded`;
         /// then report `backoffEnded`.
         case keepAlive(Duration)
-        /// Seek the partitions back to where their discarded messages start and resume fetching the assignment;
-        /// report `fetchingResumed` if anything was assigned.
-        case resumeFetching(seekTo: [PartitionKey: Int64])
+        /// Seek partitions back to where their discarded messages start.
+        case seek([PartitionKey: Int64])
+        /// Seek partitions back to their stored offsets, which their messages skipped (see `seekBackOverGaps`).
+        case seekBackOverGap([PartitionKey: Int64])
+        /// Resume fetching of partitions that `pauseFetching` paused.
+        case resumeFetching([PartitionKey])
     }
 
     private enum Phase {
@@ -68,11 +72,18 @@ struct CheckInCoordination {
     private var phase = Phase.idle
     /// The stored next offset of every assigned partition, as last read or written (nil: no row yet).
     private var expected: [PartitionKey: Int64?] = [:]
-    /// Lowest offset per partition that was fetched but thrown away during a backoff; sought back to on recovery.
+    /// Lowest offset per partition that was fetched but thrown away during a backoff; sought back to when the
+    /// batch is written or given up, paused or not: a partition assigned during the backoff fetches unpaused.
     private var discardedFrom: [PartitionKey: Int64] = [:]
-    /// Whether fetching is paused because the database is failing. Pause/resume bump librdkafka's fetch version
-    /// (dropping in-flight fetches), so they happen only on an outage, never per batch.
-    private(set) var isPaused = false
+    /// The partitions paused because the database is failing. Pause/resume bump librdkafka's fetch version
+    /// (dropping in-flight fetches, and restarting an unpaused partition's fetch from its last seek), so they
+    /// happen only on an outage, never per batch, and only partitions in this set are resumed. librdkafka keeps a
+    /// partition paused through a revoke and into its next assignment, so a paused partition is resumed when it
+    /// is revoked: every assignment starts unpaused, and this set never outlives the outage.
+    private var paused: Set<PartitionKey> = []
+    /// Per partition, the stored offset that a batch starting after it was sought back to (see
+    /// ``seekBackOverGaps(in:)``): a batch that starts at the same place again is written.
+    private var soughtBackOverGap: [PartitionKey: Int64] = [:]
 
     init(retryBackoff: Backoff) {
         self.retryBackoff = retryBackoff
@@ -80,18 +91,22 @@ struct CheckInCoordination {
 
     var assignedPartitionCount: Int { expected.count }
 
+    /// Whether any partition is paused because the database is failing.
+    var isPaused: Bool { !paused.isEmpty }
+
     /// The stored offset this consumer believes a partition has: nil if unassigned, `.some(nil)` if no row yet.
     func expectedOffset(_ partition: PartitionKey) -> Int64?? { expected[partition] }
 
     // MARK: Rebalances
 
     /// librdkafka is assigning partitions (eager: after revoking everything), whose stored offsets are read next
-    /// (``assigned(_:stored:)``). A batch being collected is dropped (its owner fetches it again); a new assignment
-    /// starts unpaused.
+    /// (``assigned(_:stored:)``). A batch being collected is dropped (its owner fetches it again). The partitions
+    /// start from their stored offsets, unpaused (``revoked(_:)`` resumed the paused ones), so what was discarded
+    /// before is fetched again.
     mutating func assigning() {
         markRebalanced()
         discardedFrom.removeAll()
-        isPaused = false
+        soughtBackOverGap.removeAll()
     }
 
     /// The stored offsets of the assigned partitions were read (absent: no row yet).
@@ -100,16 +115,21 @@ struct CheckInCoordination {
     }
 
     /// librdkafka is revoking `partitions`. Nothing is being written: batches are written between polls, and this
-    /// runs inside one.
+    /// runs inside one. Paused partitions are resumed on their way out, or librdkafka would keep them paused when
+    /// they are assigned again, while this consumer believes a new assignment fetches.
     mutating func revoked(_ partitions: [PartitionKey]) -> [Action] {
         markRebalanced()
         var committed: [PartitionKey: Int64] = [:]
+        var resumed: [PartitionKey] = []
         for partition in partitions {
             if let offset = expected[partition] ?? nil { committed[partition] = offset }
             expected.removeValue(forKey: partition)
             discardedFrom.removeValue(forKey: partition)
+            soughtBackOverGap.removeValue(forKey: partition)
+            if paused.remove(partition) != nil { resumed.append(partition) }
         }
-        return committed.isEmpty ? [] : [.commitToKafka(committed, synchronously: true)]
+        return (committed.isEmpty ? [] : [.commitToKafka(committed, synchronously: true)])
+            + (resumed.isEmpty ? [] : [.resumeFetching(resumed.sorted())])
     }
 
     private mutating func markRebalanced() {
@@ -146,12 +166,36 @@ struct CheckInCoordination {
 
     /// Collection ended: the first attempt to write the batch (nothing for an empty batch).
     mutating func batchCollected(_ batch: [KafkaMessage]) -> [Action] {
+        var batch = batch
+        let seeks = seekBackOverGaps(in: &batch)
         guard !batch.isEmpty else {
             phase = .idle
-            return []
+            return seeks
         }
         phase = .writing(Attempt(batch: batch, backoff: retryBackoff))
-        return [.write(batch, fence: fence(for: batch))]
+        return seeks + [.write(batch, fence: fence(for: batch))]
+    }
+
+    /// Defence in depth. The fence only compares stored offsets, so a batch that starts after a partition's stored
+    /// offset would be written over a gap: messages fetched and lost on the way (nothing here should lose any; a
+    /// missed seek would). Such a partition's messages are dropped from the batch and it is sought back to its
+    /// stored offset, once: a batch that starts at the same place again shows that the log itself has nothing in
+    /// between (retention deleted it, or a transaction marker sits there), and it is written.
+    private mutating func seekBackOverGaps(in batch: inout [KafkaMessage]) -> [Action] {
+        var seeks: [PartitionKey: Int64] = [:]
+        var seen: Set<PartitionKey> = []
+        for message in batch {
+            // Each partition's messages come in offset order: the first one seen is where its batch starts.
+            let partition = PartitionKey(message)
+            guard seen.insert(partition).inserted, let stored = expected[partition] ?? nil, message.offset > stored,
+                soughtBackOverGap[partition] != stored
+            else { continue }
+            seeks[partition] = stored
+            soughtBackOverGap[partition] = stored
+        }
+        guard !seeks.isEmpty else { return [] }
+        batch.removeAll { seeks.keys.contains(PartitionKey($0)) }
+        return [.seekBackOverGap(seeks)]
     }
 
     // MARK: Writing
@@ -256,10 +300,13 @@ struct CheckInCoordination {
         attempt.rebalanced = false
         let delay = attempt.backoff.next()
         phase = .writing(attempt)
-        return (isPaused ? [] : [.pauseFetching]) + [.keepAlive(delay)]
+        // Partitions assigned since the outage began fetch unpaused: they are paused now.
+        let unpaused = expected.keys.filter { !paused.contains($0) }.sorted()
+        return (unpaused.isEmpty ? [] : [.pauseFetching(unpaused)]) + [.keepAlive(delay)]
     }
 
-    /// The backoff passed: write again what is still assigned (nothing if a rebalance took all of it).
+    /// The backoff passed: write again what is still assigned. If a rebalance took all of it, the outage ends here
+    /// as if the batch were written.
     mutating func backoffEnded() -> [Action] {
         guard case .writing(var attempt) = phase else { return [] }
         phase = .idle
@@ -267,15 +314,15 @@ struct CheckInCoordination {
             attempt.batch.removeAll { !expected.keys.contains(PartitionKey($0)) }
             attempt.rebalanced = false
         }
-        guard !attempt.batch.isEmpty else { return [] }
+        guard !attempt.batch.isEmpty else { return recover() }
         phase = .writing(attempt)
         return [.write(attempt.batch, fence: fence(for: attempt.batch))]
     }
 
     // MARK: Pausing
 
-    mutating func fetchingPaused() {
-        isPaused = true
+    mutating func fetchingPaused(_ partitions: [PartitionKey]) {
+        paused.formUnion(partitions)
     }
 
     /// A message polled while waiting out a backoff is thrown away and remembered, so recovery seeks back to it
@@ -285,19 +332,18 @@ struct CheckInCoordination {
         discardedFrom[partition] = min(discardedFrom[partition] ?? .max, message.offset)
     }
 
-    /// Fetching resumed with the seeks of `resumeFetching`: the discarded offsets are behind us.
-    mutating func fetchingResumed() {
-        discardedFrom.removeAll()
-    }
-
+    /// The outage is over (the batch was written, fenced or taken by a rebalance): seek back to whatever was
+    /// discarded, whether or not its partition is paused (one assigned during the backoff is not), then resume
+    /// what was paused. The seeks come first, so a resumed partition fetches from where they put it.
     private mutating func recover() -> [Action] {
-        guard isPaused else { return [] }
-        isPaused = false
         var seeks: [PartitionKey: Int64] = [:]
         for (partition, offset) in discardedFrom {
             seeks[partition] = max(offset, (expected[partition] ?? nil) ?? offset)
         }
-        return [.resumeFetching(seekTo: seeks)]
+        let resumed = paused.sorted()
+        discardedFrom.removeAll()
+        paused.removeAll()
+        return (seeks.isEmpty ? [] : [.seek(seeks)]) + (resumed.isEmpty ? [] : [.resumeFetching(resumed)])
     }
 
     private func fence(for batch: [KafkaMessage]) -> [PartitionKey: Int64?] {

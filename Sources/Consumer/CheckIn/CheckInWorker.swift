@@ -115,17 +115,25 @@ final class CheckInWorker: @unchecked Sendable {
         case .resynchronise(let partitions):
             resynchronise(partitions, consumer: consumer)
             return coordination.resynchronised()
-        case .pauseFetching:
-            if let assigned = try? consumer.assignment(), !assigned.isEmpty {
-                try? consumer.pause(assigned)
-                coordination.fetchingPaused()
-            }
+        case .pauseFetching(let partitions):
+            pauseFetching(partitions, consumer: consumer)
             return []
         case .keepAlive(let duration):
             keepAlive(consumer: consumer, for: duration)
             return coordination.backoffEnded()
-        case .resumeFetching(let seeks):
-            resumeFetching(seekingTo: seeks, consumer: consumer)
+        case .seek(let offsets):
+            seek(offsets, consumer: consumer)
+            return []
+        case .seekBackOverGap(let offsets):
+            let positions = offsets.sorted { $0.key < $1.key }.map { "\($0.key)@\($0.value)" }
+            logger.warning(
+                "a batch started after the stored offset; seeking back to it",
+                metadata: ["positions": "\(positions.joined(separator: ","))"]
+            )
+            seek(offsets, consumer: consumer)
+            return []
+        case .resumeFetching(let partitions):
+            try? consumer.resume(partitions.map(TopicPartition.init))
             return []
         }
     }
@@ -229,17 +237,27 @@ final class CheckInWorker: @unchecked Sendable {
         }
     }
 
-    private func resumeFetching(seekingTo seeks: [PartitionKey: Int64], consumer: KafkaConsumer) {
-        guard let assigned = try? consumer.assignment(), !assigned.isEmpty else { return }
-        for (partition, offset) in seeks {
+    /// Pauses the partitions still assigned. They are reported paused even if librdkafka refused some: resuming
+    /// one that is not paused costs a refetch, while one paused and never resumed would stall.
+    private func pauseFetching(_ partitions: [PartitionKey], consumer: KafkaConsumer) {
+        guard let assigned = try? Set(consumer.assignment()) else { return }
+        let pausing = partitions.map(TopicPartition.init).filter(assigned.contains)
+        guard !pausing.isEmpty else { return }
+        try? consumer.pause(pausing)
+        coordination.fetchingPaused(pausing.map(PartitionKey.init))
+    }
+
+    private func seek(_ offsets: [PartitionKey: Int64], consumer: KafkaConsumer) {
+        for (partition, offset) in offsets.sorted(by: { $0.key < $1.key }) {
             do {
                 try consumer.seek(TopicPartition(partition), to: offset, timeout: .seconds(5))
             } catch {
-                logger.error("seek after outage failed", metadata: ["partition": "\(partition)", "error": "\(error)"])
+                logger.error(
+                    "seek failed",
+                    metadata: ["partition": "\(partition)", "offset": "\(offset)", "error": "\(error)"]
+                )
             }
         }
-        coordination.fetchingResumed()
-        try? consumer.resume(assigned)
     }
 
     /// After a fence: re-read the stored offsets and continue from them.
