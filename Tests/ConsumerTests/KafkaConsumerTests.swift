@@ -180,6 +180,39 @@ struct KafkaConsumerTests {
         }
     }
 
+    /// librdkafka keeps a partition paused through a revoke and into its next assignment (the check-in consumer
+    /// resumes what it paused when it is revoked, because of this).
+    @Test func aPausedPartitionStaysPausedWhenARebalanceAssignsItAgain() async throws {
+        try await onDedicatedThread {
+            let topic = TestSupport.uniqueName("repause")
+            let other = TestSupport.uniqueName("repause-other")
+            let cluster = try TestSupport.cluster(topic: topic, partitions: 1)
+            try cluster.createTopic(other, partitions: 1, replicationFactor: 3)
+            let partition = TopicPartition(topic: topic, partition: 0)
+            try Self.produce(cluster, (0..<3).map { OutgoingMessage(topic: topic, key: nil, value: "\($0)".bytes) })
+            let listener = RecordingListener()
+            let consumer = try Self.consumer(cluster, group: TestSupport.uniqueName("g"), listener: listener)
+            try consumer.subscribe([topic])
+            #expect(try TestSupport.consume(consumer, count: 3, timeout: .seconds(15)).count == 3)
+            try consumer.pause([partition])
+
+            // A new subscription rebalances the group: the partition is revoked and assigned again (eager).
+            try consumer.subscribe([topic, other])
+            let deadline = ContinuousClock.now + .seconds(20)
+            while listener.events.withLock({ $0.count }) < 3, ContinuousClock.now < deadline {
+                _ = try consumer.poll(timeout: .milliseconds(100))
+            }
+            #expect(listener.events.withLock { $0 } == ["assigned 1", "revoked 1", "assigned 2"])
+            try Self.produce(cluster, (3..<6).map { OutgoingMessage(topic: topic, key: nil, value: "\($0)".bytes) })
+            #expect(try TestSupport.consume(consumer, count: 1, timeout: .seconds(2)).isEmpty)
+
+            // Resumed, it fetches from where the new assignment started it (nothing committed: the beginning).
+            try consumer.resume([partition])
+            #expect(try TestSupport.consume(consumer, count: 6, timeout: .seconds(10)).map(\.offset) == Array(0..<6))
+            consumer.close()
+        }
+    }
+
     @Test func aThrowingListenerLeavesTheConsumerUnassignedButAlive() async throws {
         try await onDedicatedThread {
             let topic = TestSupport.uniqueName("throwing")

@@ -2,30 +2,24 @@ import Domain
 import Logging
 import Projections
 
-/// Everything the consumer thread owns: the Kafka consumer, the Postgres connection, the offsets it believes
-/// are stored, and the pause state during a database outage.
+/// Everything the consumer thread owns: the Kafka consumer, the Postgres connection and the coordination state
+/// (``CheckInCoordination``: the offsets it believes are stored, the batch in flight, the pause during a database
+/// outage). The worker feeds every event to the coordination and performs the actions it returns.
 ///
 /// `@unchecked Sendable`: created by `CheckInConsumer.run()` and from then on touched only by the consumer
 /// thread. librdkafka calls the rebalance listener from inside `poll`, i.e. on that same thread.
-final class CheckInWorker: KafkaRebalanceListener, @unchecked Sendable {
-    private let configuration: CheckInConsumer.Configuration
-    private let statistics: CheckInStatistics
-    private let stop: StopSignal
-    private let logger: Logger
+final class CheckInWorker: @unchecked Sendable {
+    let configuration: CheckInConsumer.Configuration
+    let statistics: CheckInStatistics
+    let stop: StopSignal
+    let logger: Logger
     private let onCommit: CheckInConsumer.CommitObserver?
     private let clock = ContinuousClock()
 
-    private var consumer: KafkaConsumer?
-    private var projector: CheckInProjector?
-    /// The stored next offset of every assigned partition, as last read or written (nil: no row yet).
-    private var expected: [PartitionKey: Int64?] = [:]
-    /// Bumped by every rebalance callback: a batch collected across one is dropped and re-fetched.
-    private var generation = 0
-    /// Lowest offset per partition that was fetched but thrown away while paused; sought back to on recovery.
-    private var discardedFrom: [PartitionKey: Int64] = [:]
-    /// Whether fetching is paused because the database is failing. Pause/resume bump librdkafka's fetch
-    /// version (dropping in-flight fetches), so they happen only on an outage, never per batch.
-    private var paused = false
+    private(set) var consumer: KafkaConsumer?
+    var projector: CheckInProjector?
+    var coordination: CheckInCoordination
+    typealias Action = CheckInCoordination.Action
 
     init(
         configuration: CheckInConsumer.Configuration,
@@ -39,6 +33,7 @@ final class CheckInWorker: KafkaRebalanceListener, @unchecked Sendable {
         self.stop = stop
         self.logger = logger
         self.onCommit = onCommit
+        self.coordination = CheckInCoordination(retryBackoff: configuration.retryBackoff)
     }
 
     func run() throws {
@@ -64,179 +59,205 @@ final class CheckInWorker: KafkaRebalanceListener, @unchecked Sendable {
         var lastLagReport = clock.now
         while !stop.isStopped {
             let batch = try collectBatch(from: consumer)
-            if !batch.isEmpty { process(batch, consumer: consumer) }
+            perform(coordination.batchCollected(batch), consumer: consumer)
             if clock.now - lastLagReport > .seconds(1) {
                 lastLagReport = clock.now
                 var lag: [PartitionKey: Int64] = [:]
                 for (partition, value) in consumer.lag() { lag[PartitionKey(partition)] = value }
-                statistics.recordLag(lag, assignedPartitions: expected.count)
+                statistics.recordLag(lag, assignedPartitions: coordination.assignedPartitionCount)
             }
         }
         logger.info("check-in consumer stopping: no batch in flight, leaving the group")
     }
 
-    // MARK: Batches
-
     private func collectBatch(from consumer: KafkaConsumer) throws -> [KafkaMessage] {
         var batch: [KafkaMessage] = []
-        var batchGeneration = generation
+        coordination.collectionStarted()
         let deadline = clock.now.advanced(by: configuration.maxBatchWait)
         while batch.count < configuration.maxBatchSize, !stop.isStopped {
             let remaining = deadline - clock.now
             guard remaining > .zero else { break }
             let message = try consumer.poll(timeout: min(remaining, .milliseconds(100)))
-            if generation != batchGeneration {
-                // Eager rebalance: every partition was revoked and (re)assigned from its stored offset, so
-                // whatever this batch holds will be fetched again by its owner.
-                batch.removeAll()
-                batchGeneration = generation
-            }
-            guard let message else { continue }
-            guard expected.keys.contains(PartitionKey(message)) else { continue }
-            batch.append(message)
+            coordination.polled(message, into: &batch)
         }
         return batch
     }
 
-    private func process(_ messages: [KafkaMessage], consumer: KafkaConsumer) {
-        var batch = messages
-        var backoff = configuration.retryBackoff
-        var refusals = 0
-        while !batch.isEmpty {
-            let batchGeneration = generation
-            do {
-                let projector = try openProjector()
-                try commit(batch, projector: projector, consumer: consumer)
-                recoverFromPause(consumer: consumer)
-                return
-            } catch let fence as OffsetFenceError {
-                logger.warning("offset fence", metadata: ["error": "\(fence)"])
-                statistics.recordRetry(fence)
-                resynchronise(fence.partitions, consumer: consumer)
-                // A fence can follow a failed attempt (e.g. the connection dropped during a COMMIT that the
-                // server completed): fetching was paused then, and must resume here too.
-                recoverFromPause(consumer: consumer)
-                return
-            } catch {
-                statistics.recordRetry(error)
-                logger.error("batch not written, will retry", metadata: ["error": "\(error)", "messages": "\(batch.count)"])
-                if stop.isStopped { return }
-                // The database keeps refusing this batch although the connection is fine: some message in it
-                // carries what no retry will fix. Find it by halving, set it aside, and let the rest through.
-                if let refusal = error as? PostgresError, !refusal.isRetriable {
-                    refusals += 1
-                    if refusals >= Self.refusalsBeforeIsolation, let projector = try? openProjector() {
-                        do {
-                            try isolate(batch, projector: projector, consumer: consumer)
-                            recoverFromPause(consumer: consumer)
-                            return
-                        } catch {
-                            logger.error("isolating a refused message failed", metadata: ["error": "\(error)"])
-                        }
-                    }
-                }
-                // Stop fetching while the database is failing, but keep polling so the group keeps us.
-                if !paused, let assigned = try? consumer.assignment(), !assigned.isEmpty {
-                    try? consumer.pause(assigned)
-                    paused = true
-                }
-                if let projector, !projector.connection.isConnected {
-                    projector.connection.close()
-                    self.projector = nil
-                }
-                keepAlive(consumer: consumer, for: backoff.next())
-                if generation != batchGeneration {
-                    batch.removeAll { !expected.keys.contains(PartitionKey($0)) }
-                }
-            }
+    // MARK: Actions
+
+    /// Performs `actions` in order, and then the actions of the transitions they report to, until none is left.
+    func perform(_ actions: [Action], consumer: KafkaConsumer) {
+        var pending = actions[...]
+        while let action = pending.popFirst() {
+            pending.append(contentsOf: perform(action, consumer: consumer))
         }
     }
 
-    /// Attempts with the same non-retriable database error before the batch is split to find the culprit.
-    static let refusalsBeforeIsolation = 3
+    private func perform(_ action: Action, consumer: KafkaConsumer) -> [Action] {
+        switch action {
+        case .write(let batch, let fence):
+            return write(batch, fence: fence)
+        case .prepareIsolation:
+            // Isolation goes on the connection open now; without one, the batch waits like any failed one.
+            guard (try? openProjector()) != nil else {
+                let actions = coordination.isolationFailed()
+                closeBrokenConnection()
+                return actions
+            }
+            return coordination.isolationStarted()
+        case .writeSlice(let slice, let fence):
+            return writeSlice(slice, fence: fence)
+        case .setAside(let message, let refusal, let fence):
+            return setAside(message, refusal: refusal, fence: fence)
+        case .commitToKafka(let offsets, let synchronously):
+            commitToKafka(offsets, consumer: consumer, synchronously: synchronously)
+            return []
+        case .resynchronise(let partitions):
+            resynchronise(partitions, consumer: consumer)
+            return coordination.resynchronised()
+        case .pauseFetching(let partitions):
+            pauseFetching(partitions, consumer: consumer)
+            return []
+        case .keepAlive(let duration):
+            keepAlive(consumer: consumer, for: duration)
+            return coordination.backoffEnded()
+        case .seek(let offsets):
+            seek(offsets, consumer: consumer)
+            return []
+        case .seekBackOverGap(let offsets):
+            let positions = offsets.sorted { $0.key < $1.key }.map { "\($0.key)@\($0.value)" }
+            logger.warning(
+                "a batch started after the stored offset; seeking back to it",
+                metadata: ["positions": "\(positions.joined(separator: ","))"]
+            )
+            seek(offsets, consumer: consumer)
+            return []
+        case .resumeFetching(let partitions):
+            try? consumer.resume(partitions.map(TopicPartition.init))
+            return []
+        }
+    }
 
-    /// Writes one batch and does the bookkeeping of a committed batch.
-    private func commit(_ batch: [KafkaMessage], projector: CheckInProjector, consumer: KafkaConsumer) throws {
+    /// One attempt at the whole batch.
+    private func write(_ batch: [KafkaMessage], fence: [PartitionKey: Int64?]) -> [Action] {
+        do {
+            let projector = try openProjector()
+            return try commit(batch, fence: fence, projector: projector)
+        } catch let fence as OffsetFenceError {
+            logger.warning("offset fence", metadata: ["error": "\(fence)"])
+            statistics.recordRetry(fence)
+            return coordination.fenced(fence.partitions)
+        } catch {
+            statistics.recordRetry(error)
+            logger.error(
+                "batch not written, will retry",
+                metadata: ["error": "\(error)", "messages": "\(batch.count)"]
+            )
+            let refusal = (error as? PostgresError).flatMap { $0.isRetriable ? nil : $0 }
+            let actions = coordination.writeFailed(refusal: refusal, stopping: stop.isStopped)
+            closeBrokenConnection()
+            return actions
+        }
+    }
+
+    /// Isolating: one part of a refused batch, on the connection isolation started with.
+    private func writeSlice(_ slice: [KafkaMessage], fence: [PartitionKey: Int64?]) -> [Action] {
+        do {
+            return try commit(slice, fence: fence, projector: isolationProjector())
+        } catch let refusal as PostgresError where !refusal.isRetriable {
+            return coordination.sliceRefused(refusal)
+        } catch {
+            return isolationFailed(error)
+        }
+    }
+
+    /// Isolating: the message the database refuses goes to the DLQ (reason UNPROCESSABLE) with its offset.
+    private func setAside(
+        _ message: KafkaMessage,
+        refusal: PostgresError,
+        fence: [PartitionKey: Int64?]
+    ) -> [Action] {
+        do {
+            let result = try isolationProjector().setAsideUnprocessable(
+                Self.envelope(message),
+                error: refusal,
+                expected: fence
+            )
+            let actions = committed(result, batch: [message])
+            logger.error(
+                "message set aside to the DLQ: the database refuses it",
+                metadata: [
+                    "partition": "\(message.partition)", "offset": "\(message.offset)", "error": "\(refusal)",
+                ]
+            )
+            return actions
+        } catch {
+            return isolationFailed(error)
+        }
+    }
+
+    private func isolationFailed(_ error: any Error) -> [Action] {
+        logger.error("isolating a refused message failed", metadata: ["error": "\(error)"])
+        let actions = coordination.isolationFailed()
+        closeBrokenConnection()
+        return actions
+    }
+
+    /// Writes messages and does the bookkeeping of a committed write.
+    private func commit(
+        _ batch: [KafkaMessage],
+        fence: [PartitionKey: Int64?],
+        projector: CheckInProjector
+    ) throws -> [Action] {
         let started = clock.now
-        let result = try projector.process(batch.map(Self.envelope), expected: fence(for: batch))
-        committed(result, batch: batch, consumer: consumer, duration: clock.now - started)
+        let result = try projector.process(batch.map(Self.envelope), expected: fence)
+        return committed(result, batch: batch, duration: clock.now - started)
     }
 
     private func committed(
         _ result: CheckInBatchResult,
         batch: [KafkaMessage],
-        consumer: KafkaConsumer,
         duration: Duration? = nil
-    ) {
-        for (partition, next) in result.nextOffsets { expected.updateValue(next, forKey: partition) }
+    ) -> [Action] {
+        let actions = coordination.written(nextOffsets: result.nextOffsets)
         let timestamps = batch.compactMap(\.timestampMilliseconds)
         statistics.record(result, messages: batch.count, duration: duration, messageTimestamps: timestamps)
         onCommit?(result, timestamps)
-        commitToKafka(result.nextOffsets, consumer: consumer, synchronously: false)
+        return actions
     }
 
-    private func fence(for batch: [KafkaMessage]) -> [PartitionKey: Int64?] {
-        var fence: [PartitionKey: Int64?] = [:]
-        for partition in Set(batch.map(PartitionKey.init)) {
-            fence.updateValue(expected[partition] ?? nil, forKey: partition)
-        }
-        return fence
-    }
-
-    /// Commits what the database accepts, halving around refusals; a single refused message is set aside to the
-    /// DLQ (reason UNPROCESSABLE) with its offset. Order within each partition is kept: halves go in order.
-    private func isolate(_ batch: [KafkaMessage], projector: CheckInProjector, consumer: KafkaConsumer) throws {
-        do {
-            try commit(batch, projector: projector, consumer: consumer)
-        } catch let refusal as PostgresError where !refusal.isRetriable {
-            guard batch.count > 1 else {
-                let message = batch[0]
-                let result = try projector.setAsideUnprocessable(
-                    Self.envelope(message),
-                    error: refusal,
-                    expected: fence(for: batch)
-                )
-                committed(result, batch: batch, consumer: consumer)
-                logger.error(
-                    "message set aside to the DLQ: the database refuses it",
-                    metadata: [
-                        "partition": "\(message.partition)", "offset": "\(message.offset)", "error": "\(refusal)",
-                    ]
-                )
-                return
-            }
-            let middle = batch.count / 2
-            try isolate(Array(batch[..<middle]), projector: projector, consumer: consumer)
-            try isolate(Array(batch[middle...]), projector: projector, consumer: consumer)
-        }
-    }
-
-    /// Polls (serving rebalances and heartbeats) while waiting; anything fetched meanwhile is thrown away and
-    /// remembered, so recovery seeks back to it and nothing is skipped.
+    /// Polls (serving rebalances and heartbeats) while waiting; anything fetched meanwhile is handed to the
+    /// coordination, which seeks back to it on recovery.
     private func keepAlive(consumer: KafkaConsumer, for duration: Duration) {
         let deadline = clock.now.advanced(by: duration)
         while !stop.isStopped, clock.now < deadline {
             let remaining = deadline - clock.now
             guard let message = try? consumer.poll(timeout: min(remaining, .milliseconds(100))) else { continue }
-            let partition = PartitionKey(message)
-            discardedFrom[partition] = min(discardedFrom[partition] ?? .max, message.offset)
+            coordination.discarded(message)
         }
     }
 
-    private func recoverFromPause(consumer: KafkaConsumer) {
-        guard paused else { return }
-        paused = false
-        guard let assigned = try? consumer.assignment(), !assigned.isEmpty else { return }
-        for (partition, offset) in discardedFrom {
-            let target = max(offset, (expected[partition] ?? nil) ?? offset)
+    /// Pauses the partitions still assigned. They are reported paused even if librdkafka refused some: resuming
+    /// one that is not paused costs a refetch, while one paused and never resumed would stall.
+    private func pauseFetching(_ partitions: [PartitionKey], consumer: KafkaConsumer) {
+        guard let assigned = try? Set(consumer.assignment()) else { return }
+        let pausing = partitions.map(TopicPartition.init).filter(assigned.contains)
+        guard !pausing.isEmpty else { return }
+        try? consumer.pause(pausing)
+        coordination.fetchingPaused(pausing.map(PartitionKey.init))
+    }
+
+    private func seek(_ offsets: [PartitionKey: Int64], consumer: KafkaConsumer) {
+        for (partition, offset) in offsets.sorted(by: { $0.key < $1.key }) {
             do {
-                try consumer.seek(TopicPartition(topic: partition.topic, partition: partition.partition), to: target, timeout: .seconds(5))
+                try consumer.seek(TopicPartition(partition), to: offset, timeout: .seconds(5))
             } catch {
-                logger.error("seek after outage failed", metadata: ["partition": "\(partition)", "error": "\(error)"])
+                logger.error(
+                    "seek failed",
+                    metadata: ["partition": "\(partition)", "offset": "\(offset)", "error": "\(error)"]
+                )
             }
         }
-        discardedFrom.removeAll()
-        try? consumer.resume(assigned)
     }
 
     /// After a fence: re-read the stored offsets and continue from them.
@@ -248,11 +269,11 @@ final class CheckInWorker: KafkaRebalanceListener, @unchecked Sendable {
                 partitions: partitions,
                 on: projector.connection
             )
-            for partition in partitions where expected.keys.contains(partition) {
-                expected.updateValue(stored[partition], forKey: partition)
-                if let offset = stored[partition] {
-                    try consumer.seek(TopicPartition(topic: partition.topic, partition: partition.partition), to: offset, timeout: .seconds(5))
+            for partition in partitions {
+                guard let offset = coordination.storedOffsetReread(partition, stored: stored[partition]) else {
+                    continue
                 }
+                try consumer.seek(TopicPartition(partition), to: offset, timeout: .seconds(5))
             }
         } catch {
             logger.error("could not re-read stored offsets", metadata: ["error": "\(error)"])
@@ -262,9 +283,7 @@ final class CheckInWorker: KafkaRebalanceListener, @unchecked Sendable {
     private func commitToKafka(_ offsets: [PartitionKey: Int64], consumer: KafkaConsumer, synchronously: Bool) {
         guard !offsets.isEmpty else { return }
         var commit: [TopicPartition: Int64] = [:]
-        for (partition, offset) in offsets {
-            commit[TopicPartition(topic: partition.topic, partition: partition.partition)] = offset
-        }
+        for (partition, offset) in offsets { commit[TopicPartition(partition)] = offset }
         do {
             try consumer.commit(commit, asynchronously: !synchronously)
         } catch {
@@ -273,7 +292,9 @@ final class CheckInWorker: KafkaRebalanceListener, @unchecked Sendable {
         }
     }
 
-    private func openProjector() throws -> CheckInProjector {
+    // MARK: Connection
+
+    func openProjector() throws -> CheckInProjector {
         if let projector, projector.connection.isConnected { return projector }
         projector?.connection.close()
         let connection = try PostgresConnection.connect(
@@ -293,6 +314,22 @@ final class CheckInWorker: KafkaRebalanceListener, @unchecked Sendable {
         return projector
     }
 
+    /// The connection isolation started on: a slice never reconnects, it fails and the batch is retried.
+    private func isolationProjector() throws -> CheckInProjector {
+        guard let projector else {
+            throw PostgresError(code: .connectionClosed, message: "no connection to isolate on")
+        }
+        return projector
+    }
+
+    /// A broken connection is closed between attempts; the next attempt opens a new one.
+    private func closeBrokenConnection() {
+        if let projector, !projector.connection.isConnected {
+            projector.connection.close()
+            self.projector = nil
+        }
+    }
+
     private static func envelope(_ message: KafkaMessage) -> CheckInEnvelope {
         CheckInEnvelope(
             position: SourcePosition(topic: message.topic, partition: message.partition, offset: message.offset),
@@ -301,82 +338,5 @@ final class CheckInWorker: KafkaRebalanceListener, @unchecked Sendable {
             headers: message.headers.map { MessageHeader(name: $0.key, value: $0.value) },
             timestamp: message.timestampMilliseconds.map(Timestamp.init(millisecondsSinceEpoch:))
         )
-    }
-
-    // MARK: KafkaRebalanceListener
-
-    func partitionsAssigned(_ partitions: [TopicPartition]) throws -> [TopicPartition: Int64?] {
-        generation += 1
-        discardedFrom.removeAll()
-        paused = false  // a new assignment starts unpaused
-        let keys = partitions.map(PartitionKey.init)
-        var backoff = configuration.retryBackoff
-        while true {
-            do {
-                let projector = try openProjector()
-                let stored = try ConsumerOffsetStore.load(
-                    groupID: configuration.groupID,
-                    partitions: keys,
-                    on: projector.connection
-                )
-                let starts = try startOffsets(for: partitions.filter { stored[PartitionKey($0)] == nil })
-                var offsets: [TopicPartition: Int64?] = [:]
-                for (partition, key) in zip(partitions, keys) {
-                    expected.updateValue(stored[key], forKey: key)
-                    offsets.updateValue(stored[key] ?? starts[partition], forKey: partition)
-                }
-                logger.info(
-                    "partitions assigned",
-                    metadata: ["partitions": "\(keys.map(\.description).joined(separator: ","))"]
-                )
-                return offsets
-            } catch {
-                if stop.isStopped { throw error }
-                statistics.recordRetry(error)
-                logger.error("cannot read stored offsets for the assignment, retrying", metadata: ["error": "\(error)"])
-                projector?.connection.close()
-                projector = nil
-                stop.sleep(backoff.next())
-            }
-        }
-    }
-
-    /// Where partitions without a stored offset start (`Configuration.startPosition`); absent: librdkafka decides.
-    private func startOffsets(for partitions: [TopicPartition]) throws -> [TopicPartition: Int64] {
-        guard !partitions.isEmpty, let position = configuration.startPosition else { return [:] }
-        switch position {
-        case .earliest:
-            return Dictionary(uniqueKeysWithValues: partitions.map { ($0, KafkaConsumer.beginningOffset) })
-        case .latest:
-            return Dictionary(uniqueKeysWithValues: partitions.map { ($0, KafkaConsumer.endOffset) })
-        case .offset(let offset):
-            return Dictionary(uniqueKeysWithValues: partitions.map { ($0, offset) })
-        case .timestamp(let milliseconds):
-            guard let consumer else { return [:] }
-            return try consumer.offsetsForTimes(partitions, millisecondsSinceEpoch: milliseconds, timeout: .seconds(10))
-        }
-    }
-
-    func partitionsRevoked(_ partitions: [TopicPartition]) {
-        generation += 1
-        // Nothing is in flight here: batches are written between polls, and this runs inside one.
-        var committed: [PartitionKey: Int64] = [:]
-        for partition in partitions.map(PartitionKey.init) {
-            if let offset = expected[partition] ?? nil { committed[partition] = offset }
-            expected.removeValue(forKey: partition)
-            discardedFrom.removeValue(forKey: partition)
-        }
-        if let consumer { commitToKafka(committed, consumer: consumer, synchronously: true) }
-        logger.info("partitions revoked", metadata: ["partitions": "\(partitions.count)"])
-    }
-}
-
-extension PartitionKey {
-    init(_ partition: TopicPartition) {
-        self.init(topic: partition.topic, partition: partition.partition)
-    }
-
-    init(_ message: KafkaMessage) {
-        self.init(topic: message.topic, partition: message.partition)
     }
 }

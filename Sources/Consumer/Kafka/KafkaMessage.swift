@@ -40,6 +40,25 @@ public struct KafkaMessage: Sendable {
 
     public var topicPartition: TopicPartition { TopicPartition(topic: topic, partition: partition) }
 
+    /// A message as if consumed: for tests of what is done with messages, without a broker.
+    init(
+        topic: String,
+        partition: Int32,
+        offset: Int64,
+        key: [UInt8]? = nil,
+        value: [UInt8]? = nil,
+        headers: [KafkaHeader] = [],
+        timestampMilliseconds: Int64? = nil
+    ) {
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+        self.key = key
+        self.value = value
+        self.headers = headers
+        self.timestampMilliseconds = timestampMilliseconds
+    }
+
     /// Copies everything the message points to; the caller still destroys `message`.
     init(copying message: UnsafePointer<rd_kafka_message_t>) {
         let raw = message.pointee

@@ -24,18 +24,12 @@ struct RewardCommandIntake: Sendable {
     let stop: StopSignal
     let logger: Logger
 
-    /// State shared by the dispatcher, the calls and the recorder.
+    /// State shared by the poller, the dispatcher, the calls and the recorder.
     private final class Flow: Sendable {
-        struct State {
-            /// Claimed and not yet called, oldest first.
-            var claimed: [(reward: ClaimedReward, item: RewardIntakeQueue.Item)] = []
-            var claiming = false
-            var inFlight = 0
-            /// Answered and not yet recorded.
-            var answered: [(outcome: RewardSettlementEngine.Outcome, item: RewardIntakeQueue.Item)] = []
-            var dispatcherDone = false
-            var recorderDone = false
-        }
+        typealias State = RewardIntakeFlow<
+            (reward: ClaimedReward, item: RewardIntakeQueue.Item),
+            (outcome: RewardSettlementEngine.Outcome, item: RewardIntakeQueue.Item)
+        >
 
         let state = Mutex(State())
         let queue = RewardIntakeQueue()
@@ -62,13 +56,13 @@ struct RewardCommandIntake: Sendable {
             }
             group.addTask {
                 defer {
-                    flow.state.withLock { $0.dispatcherDone = true }
+                    flow.state.withLock { $0.dispatcherFinished() }
                     flow.recorderBell.ring()
                 }
                 try await dispatch(flow, lane: claimLane)
             }
             group.addTask {
-                defer { flow.state.withLock { $0.recorderDone = true } }
+                defer { flow.state.withLock { $0.recorderFinished() } }
                 try await record(flow, lane: recordLane)
             }
             // The first failure cancels the other loops; unrecorded claims keep their leases and are re-driven.
@@ -88,19 +82,20 @@ struct RewardCommandIntake: Sendable {
         defer { consumer.close() }
         try consumer.subscribe([configuration.topics.rewardCommands])
         logger.info("reward settler consuming", metadata: ["group": "\(configuration.groupID)"])
-        let readAhead = configuration.readAhead
+        var readAhead = RewardIntakeReadAhead(limit: configuration.readAhead)
         let clock = ContinuousClock()
         var lastCommit = clock.now
-        var paused: [TopicPartition] = []
         while !stop.isStopped, !Task.isCancelled {
-            let full = flow.queue.buffered >= readAhead
-            if full, paused.isEmpty {
-                // Keep polling (rebalances, liveness) without reading more.
-                paused = (try? consumer.assignment()) ?? []
-                try? consumer.pause(paused)
-            } else if !full, !paused.isEmpty {
-                try? consumer.resume(paused)
-                paused = []
+            let (full, action) = readAhead.beforePoll(buffered: flow.queue.buffered)
+            switch action {
+            case .pause:
+                let assigned = (try? consumer.assignment()) ?? []
+                try? consumer.pause(assigned)
+                readAhead.paused(assigned)
+            case .resume(let partitions):
+                try? consumer.resume(partitions)
+            case nil:
+                break
             }
             let messages = try consumer.pollBatch(
                 maxMessages: configuration.batchSize,
@@ -190,31 +185,22 @@ struct RewardCommandIntake: Sendable {
         try await withThrowingDiscardingTaskGroup { tasks in
             while true {
                 let stopping = stop.isStopped
-                let (start, claimMore, finished) = flow.state.withLock { state in
-                    let count = min(maxInFlight - state.inFlight, state.claimed.count)
-                    let start = Array(state.claimed.prefix(count))
-                    state.claimed.removeFirst(count)
-                    state.inFlight += count
-                    let claimMore = !stopping && !state.claiming && state.claimed.count < claimLimit / 2
-                    let finished = stopping && !state.claiming && state.claimed.isEmpty && state.inFlight == 0
-                    return (start, claimMore, finished)
+                let next = flow.state.withLock {
+                    $0.dispatch(maxInFlight: maxInFlight, claimLimit: claimLimit, stopping: stopping)
                 }
-                for (reward, item) in start {
+                for (reward, item) in next.start {
                     tasks.addTask {
                         let outcome = try await engine.attempt(reward)
                         flow.queue.release(member: item.member)
-                        flow.state.withLock { state in
-                            state.inFlight -= 1
-                            state.answered.append((outcome, item))
-                        }
+                        flow.state.withLock { $0.callAnswered((outcome, item)) }
                         flow.ringAll()
                     }
                 }
-                if finished { return }
-                if claimMore {
+                if next.finished { return }
+                if next.claimMore {
                     let items = flow.queue.takeReady(limit: claimLimit)
                     if !items.isEmpty {
-                        flow.state.withLock { $0.claiming = true }
+                        flow.state.withLock { $0.claimStarted() }
                         tasks.addTask { try await claim(items, flow: flow, lane: lane) }
                     }
                 }
@@ -239,10 +225,7 @@ struct RewardCommandIntake: Sendable {
         }
         for item in unclaimed { flow.queue.release(member: item.member) }
         flow.queue.done(unclaimed)
-        flow.state.withLock { state in
-            state.claimed.append(contentsOf: claimed)
-            state.claiming = false
-        }
+        flow.state.withLock { $0.claimFinished(claimed) }
         flow.dispatcherBell.ring()
     }
 
@@ -251,12 +234,7 @@ struct RewardCommandIntake: Sendable {
     private func record(_ flow: Flow, lane: RewardDatabaseLane) async throws {
         let limit = max(configuration.batchSize, configuration.maxInFlight)
         while true {
-            let (batch, finished) = flow.state.withLock { state in
-                let count = min(limit, state.answered.count)
-                let batch = Array(state.answered.prefix(count))
-                state.answered.removeFirst(count)
-                return (batch, batch.isEmpty && state.dispatcherDone)
-            }
+            let (batch, finished) = flow.state.withLock { $0.answersToRecord(limit: limit) }
             if finished { return }
             if batch.isEmpty {
                 try await flow.recorderBell.wait()
