@@ -83,7 +83,9 @@ struct RunCommand: AsyncParsableCommand {
         }
         var kafkaConfiguration = kafka.kafkaConfiguration(brokers: brokers)
         if isEmbedded {
-            kafkaConfiguration.properties.merge(KafkaMockCluster.lowLatencyClientProperties) { configured, _ in configured }
+            kafkaConfiguration.properties.merge(KafkaMockCluster.lowLatencyClientProperties) { configured, _ in
+                configured
+            }
         }
 
         let migrationsURL = migrationsFolder.migrationsURL()
