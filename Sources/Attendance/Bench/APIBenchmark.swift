@@ -383,12 +383,20 @@ struct APIBenchmark: AsyncParsableCommand {
     }
 
     /// Open loop: one submission every 1/rate s whatever the answers do, each waiting for its outcome.
-    static func submitLoad(client: HTTPClient, base: String, token: String, firstMember: Int, rate: Int, seconds: Int)
-        async throws -> LoadResult
-    {
-        let total = rate * seconds
+    /// The first `warmUpSeconds` at the same rate are not counted: they open the load generator's connections.
+    static func submitLoad(
+        client: HTTPClient,
+        base: String,
+        token: String,
+        firstMember: Int,
+        rate: Int,
+        seconds: Int,
+        warmUpSeconds: Int = 2
+    ) async throws -> LoadResult {
+        let warmUp = rate * warmUpSeconds
+        let total = rate * (seconds + warmUpSeconds)
         let start = ContinuousClock.now
-        let parts = try await withThrowingTaskGroup(of: (Double, Int).self) { group in
+        let parts = try await withThrowingTaskGroup(of: (Double, Int)?.self) { group in
             for index in 0..<total {
                 let due = start + .nanoseconds(Int64(index) * 1_000_000_000 / Int64(rate))
                 try await Task.sleep(until: due, clock: .continuous)
@@ -403,20 +411,26 @@ struct APIBenchmark: AsyncParsableCommand {
                         )
                     )
                     let began = ContinuousClock.now
+                    var status = 0
                     do {
                         let response = try await client.execute(request, timeout: .seconds(15))
                         _ = try await response.body.collect(upTo: 1 << 20)
-                        return ((ContinuousClock.now - began).milliseconds, Int(response.status.code))
+                        status = Int(response.status.code)
                     } catch {
-                        return ((ContinuousClock.now - began).milliseconds, 0)
+                        status = 0
                     }
+                    return index < warmUp ? nil : ((ContinuousClock.now - began).milliseconds, status)
                 }
             }
             return try await group.reduce(into: ([Double](), [Int]())) {
-                $0.0.append($1.0); $0.1.append($1.1)
+                if let sample = $1 {
+                    $0.0.append(sample.0)
+                    $0.1.append(sample.1)
+                }
             }
         }
-        return LoadResult(latencies: parts.0, statuses: parts.1, seconds: (ContinuousClock.now - start).seconds)
+        let measured = (ContinuousClock.now - start).seconds - Double(warmUpSeconds)
+        return LoadResult(latencies: parts.0, statuses: parts.1, seconds: measured)
     }
 }
 
