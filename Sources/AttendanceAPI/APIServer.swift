@@ -15,7 +15,7 @@ import Synchronization
 /// come from the database, and each instance follows `attendance.events.v1` on its own to learn when a submitted
 /// request was decided (``OutcomeFeed``).
 public final class APIServer: Service, Sendable {
-    let configuration: APIConfiguration
+    public let configuration: APIConfiguration
     let logger: Logger
     let verifier: TokenVerifier
     let limiter: RateLimiter

@@ -135,6 +135,41 @@ struct APITests {
         }
     }
 
+    @Test func twoInstancesAndTwoConsumersAnswerEverySubmissionWhoeverProducedIt() async throws {
+        try await APIHarness.with { api in
+            try await api.pipeline.blocking { try api.pipeline.applyEvent(Self.event.json) }
+            let token = try await APIHarness.token()
+            // A second API instance and a second consumer in the same group, as behind a load balancer.
+            let second = try await APIServer(configuration: api.server.configuration, logger: api.pipeline.logger)
+            let consumer = api.pipeline.checkInConsumer(group: "api-tests")
+            try await withServices([second, consumer]) {
+                let port = try await second.listeningPort()
+                let other = APIHarness(pipeline: api.pipeline, server: second, baseURL: "http://127.0.0.1:\(port)")
+                try await other.waitUntilReady()
+                let replies = try await withThrowingTaskGroup(of: (Int, APIHarness.Reply).self) { group in
+                    for index in 0..<20 {
+                        let instance = index.isMultiple(of: 2) ? api : other
+                        group.addTask {
+                            let body = #"{"member_id": \#(600 + index), "request_id": "two-\#(index)"}"#
+                            return (index, try await instance.submit(event: 61, body, token: token, waitMilliseconds: 10_000))
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                for (index, reply) in replies {
+                    #expect(reply.status == 200, "submission \(index): \(reply.text)")
+                    #expect(try reply.json()["member_id"] as? Int == 600 + index)
+                }
+                // A request an upstream service produced straight to Kafka: either instance answers its outcome.
+                let upstream = CheckInFixture(eventID: 61, memberID: 650, requestID: "upstream-650", requestedAt: nil)
+                try await api.pipeline.blocking { _ = try api.pipeline.produce([upstream.message()]) }
+                let polled = try await other.call(.GET, "/v1/events/61/check-ins/upstream-650?wait_ms=20000", token: token)
+                #expect(polled.status == 200, "\(polled.text)")
+                #expect(try polled.json()["fail_reason"] as? String == "INVALID_REQUEST")
+            }
+        }
+    }
+
     @Test func aSubmissionThatTimesOutIsPolledToItsOutcome() async throws {
         try await APIHarness.with(pipelineRunning: false) { api in
             try await api.pipeline.blocking { try api.pipeline.applyEvent(Self.event.json) }
