@@ -42,7 +42,13 @@ public final class APIServer: Service, Sendable {
             let document = try? Data(contentsOf: url)
         else { throw APIConfigurationError("the OpenAPI document is missing from the installation") }
         self.openAPIDocument = ByteBuffer(bytes: document)
-        self.producer = try KafkaProducer(configuration: configuration.kafka, logger: logger)
+        // A submission waits for its delivery report: with librdkafka's default of 5 minutes a Kafka outage would hold
+        // every request that long. After 10 s the client gets a 503 and retries (the request id makes that safe).
+        var producing = configuration.kafka
+        if producing.properties["message.timeout.ms"] == nil, producing.properties["delivery.timeout.ms"] == nil {
+            producing.properties["message.timeout.ms"] = "10000"
+        }
+        self.producer = try KafkaProducer(configuration: producing, logger: logger)
         self.lanes = ReadLanes(configuration: configuration.reads, logger: logger)
         let waiters = self.waiters
         self.feed = OutcomeFeed(

@@ -47,6 +47,7 @@ struct APIHarness: Sendable {
         rateLimit: Double = 0,
         rateBurst: Int = 1,
         pipelineRunning: Bool = true,
+        kafkaProperties: [String: String] = [:],
         _ body: @escaping @Sendable (APIHarness) async throws -> T
     ) async throws -> T {
         try await Pipeline.with { pipeline in
@@ -55,7 +56,10 @@ struct APIHarness: Sendable {
             var configuration = APIConfiguration(
                 address: .init(host: "127.0.0.1", port: 0),
                 reads: reads,
-                kafka: KafkaConfiguration(bootstrapServers: pipeline.cluster.bootstrapServers),
+                kafka: KafkaConfiguration(
+                    bootstrapServers: pipeline.cluster.bootstrapServers,
+                    properties: kafkaProperties
+                ),
                 keys: .init(hs256Secret: secret),
                 issuer: issuer,
                 audience: audience

@@ -151,7 +151,10 @@ struct APITests {
                         let instance = index.isMultiple(of: 2) ? api : other
                         group.addTask {
                             let body = #"{"member_id": \#(600 + index), "request_id": "two-\#(index)"}"#
-                            return (index, try await instance.submit(event: 61, body, token: token, waitMilliseconds: 10_000))
+                            return (
+                                index,
+                                try await instance.submit(event: 61, body, token: token, waitMilliseconds: 10_000)
+                            )
                         }
                     }
                     return try await group.reduce(into: []) { $0.append($1) }
@@ -163,10 +166,27 @@ struct APITests {
                 // A request an upstream service produced straight to Kafka: either instance answers its outcome.
                 let upstream = CheckInFixture(eventID: 61, memberID: 650, requestID: "upstream-650", requestedAt: nil)
                 try await api.pipeline.blocking { _ = try api.pipeline.produce([upstream.message()]) }
-                let polled = try await other.call(.GET, "/v1/events/61/check-ins/upstream-650?wait_ms=20000", token: token)
+                let polled = try await other.call(
+                    .GET,
+                    "/v1/events/61/check-ins/upstream-650?wait_ms=20000",
+                    token: token
+                )
                 #expect(polled.status == 200, "\(polled.text)")
                 #expect(try polled.json()["fail_reason"] as? String == "INVALID_REQUEST")
             }
+        }
+    }
+
+    @Test func aSubmissionKafkaCannotTakeIsA503ToRetry() async throws {
+        try await APIHarness.with(pipelineRunning: false, kafkaProperties: ["message.timeout.ms": "1500"]) { api in
+            try await api.pipeline.blocking { try api.pipeline.applyEvent(Self.event.json) }
+            let token = try await APIHarness.token()
+            for broker: Int32 in 1...3 { api.pipeline.cluster.setBrokerDown(broker) }
+            let reply = try await api.submit(event: 61, #"{"member_id": 520, "request_id": "down-520"}"#, token: token)
+            #expect(reply.status == 503, "\(reply.text)")
+            #expect(try reply.problem() == "kafka-unavailable")
+            #expect(reply.headers["retry-after"] != nil)
+            for broker: Int32 in 1...3 { api.pipeline.cluster.setBrokerUp(broker) }
         }
     }
 

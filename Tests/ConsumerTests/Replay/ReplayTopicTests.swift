@@ -105,8 +105,10 @@ extension PipelineTests {
                 let replay = replayConsumer(pipeline, schema: schema, from: .earliest)
                 try await withServices([replay]) {
                     try await pipeline.blocking {
+                        // 60 s: a fresh group's first join on the mock broker has taken over 30 s on a loaded machine.
                         try pipeline.waitUntil(
                             "the replay logged every request",
+                            timeout: .seconds(60),
                             detail: { Pipeline.describe([replay]) }
                         ) {
                             try pipeline.count("\(schema).event_attendance_log") == requests.count
