@@ -6,10 +6,11 @@ import Synchronization
 ///
 /// Two ways to use it:
 /// - **jobs**: ``run(_:)`` performs a closure on the lane's thread with its connection and returns the result to the
-///   awaiting task; jobs run one at a time, in order (the settler's lanes, the sampler);
+///   awaiting task; jobs run one at a time, in order (the settler's lanes);
 /// - **a loop**: ``runLoop(stop:_:)`` gives the whole thread to a service whose loop lives there (the check-in
-///   consumer's poll → write → commit, the relay, a read pool's worker); the loop reaches the connection through
-///   ``Access`` whenever it runs on the thread, also from inside callbacks (Kafka rebalances) made on it.
+///   consumer's poll → write → commit, the relay, the sampler), ``start(_:)`` to a loop that ends on a signal of its
+///   own (a read pool's worker taking jobs from a shared queue); the loop reaches the connection through ``Access``
+///   whenever it runs on the thread, also from inside callbacks (Kafka rebalances) made on it.
 ///
 /// The connection is opened on first use with `connect`, so the lane does not care where its settings come from.
 /// A use after the connection broke reconnects at once; a connect that fails holds the next attempt back for
