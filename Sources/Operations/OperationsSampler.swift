@@ -69,27 +69,33 @@ public final class OperationsSampler: Service, Sendable {
     public var latest: SamplerObservation { observation.withLock { $0 } }
 
     public func run() async throws {
-        let executor = ThreadExecutor(name: "ops-sampler")
-        defer { executor.shutdown() }
-        await cancelWhenGracefulShutdown {
-            await withTaskExecutorPreference(executor) {
-                var state = SamplerState(logger: self.logger)
-                defer { state.close() }
-                while !Task.isCancelled {
-                    self.sample(&state)
-                    try? await Task.sleep(for: self.configuration.interval)
-                }
+        let url = configuration.databaseURL
+        let schema = configuration.schema
+        let lane = DatabaseLane(
+            name: "ops-sampler",
+            reconnectBackoff: Backoff(initial: .milliseconds(100), maximum: configuration.interval)
+        ) {
+            try PostgresConnection.connect(url, applicationName: "attendance-ops-sampler", searchPath: schema)
+        }
+        defer { lane.shutdown() }
+        let stop = StopSignal()
+        try await lane.runLoop(stop: stop) { [self] database in
+            var state = SamplerState(logger: logger)
+            while !stop.isStopped {
+                sample(&state, database)
+                stop.sleep(configuration.interval)
             }
         }
     }
 
     // MARK: Sampling (on the sampler thread)
 
-    private func sample(_ state: inout SamplerState) {
+    private func sample(_ state: inout SamplerState, _ database: DatabaseLane.Access) {
         var storedOffsets: [Int32: Int64] = [:]
         var postgresAnswered = false
         do {
-            let db = try state.connection(configuration)
+            let db = try database.connection()
+            state.warned.remove("postgres")
             if configuration.samplesOutbox {
                 let outbox = try OutboxBacklog.load(on: db)
                 state.gauge(OperationsMetrics.outboxBacklog).record(outbox.messages)
@@ -113,7 +119,7 @@ public final class OperationsSampler: Service, Sendable {
             observation.withLock { $0.postgres.succeeded(at: .now) }
             state.gauge(OperationsMetrics.dependencyUp, [("dependency", "postgres")]).record(1)
         } catch {
-            state.dropConnection()
+            database.disconnect()
             observation.withLock { $0.postgres.failed(error, at: .now) }
             state.gauge(OperationsMetrics.dependencyUp, [("dependency", "postgres")]).record(0)
             state.warnOnce("postgres", "operations sampler cannot reach Postgres", error)
@@ -181,10 +187,9 @@ public final class OperationsSampler: Service, Sendable {
     }
 }
 
-/// The sampler thread's own state: its connection, its Kafka probe and the gauges it made.
+/// The sampler thread's own state: its Kafka probe and the gauges it made (the connection is its lane's).
 private struct SamplerState {
     let logger: Logger
-    var db: PostgresConnection?
     var kafkaProbe: KafkaTopicProbe?
     var gauges: [String: Gauge] = [:]
     var heartbeatTableReady = false
@@ -193,24 +198,6 @@ private struct SamplerState {
 
     init(logger: Logger) {
         self.logger = logger
-    }
-
-    mutating func connection(_ configuration: OperationsSampler.Configuration) throws -> PostgresConnection {
-        if let db, db.isConnected { return db }
-        db?.close()
-        let connection = try PostgresConnection.connect(
-            configuration.databaseURL,
-            applicationName: "attendance-ops-sampler",
-            searchPath: configuration.schema
-        )
-        db = connection
-        warned.remove("postgres")
-        return connection
-    }
-
-    mutating func dropConnection() {
-        db?.close()
-        db = nil
     }
 
     mutating func probe(_ configuration: OperationsSampler.Configuration) throws -> KafkaTopicProbe {
@@ -232,9 +219,5 @@ private struct SamplerState {
     mutating func warnOnce(_ key: String, _ message: Logger.Message, _ error: any Error) {
         guard warned.insert(key).inserted else { return }
         logger.warning(message, metadata: ["error": "\(error)"])
-    }
-
-    func close() {
-        db?.close()
     }
 }

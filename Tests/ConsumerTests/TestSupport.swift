@@ -1,6 +1,7 @@
 import Consumer
 import Foundation
 import Logging
+import Projections
 import Synchronization
 
 /// Test helpers: every blocking Kafka call runs on its own thread, never on the cooperative pool.
@@ -41,12 +42,9 @@ enum TestSupport {
 
 /// Runs `body` on a dedicated thread and resumes with its result.
 func onDedicatedThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        let thread = Thread {
-            continuation.resume(with: Result { try body() })
-        }
-        thread.start()
-    }
+    let thread = ThreadExecutor(name: "test-blocking")
+    defer { thread.shutdown() }
+    return try await thread.run(body)
 }
 
 extension String {

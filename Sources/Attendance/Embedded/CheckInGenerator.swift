@@ -1,6 +1,7 @@
 import Consumer
 import Foundation
 import Logging
+import Projections
 import ServiceLifecycle
 import Synchronization
 
@@ -30,6 +31,14 @@ final class CheckInGenerator: Service, Sendable {
     var produced: Int { producedCount.load(ordering: .relaxed) }
 
     func run() async throws {
+        // `produce` waits while librdkafka's queue is full and `close` flushes: both block, so the whole loop runs on
+        // a thread of its own, never on the cooperative pool.
+        let thread = ThreadExecutor(name: "check-in-generator")
+        defer { thread.shutdown() }
+        try await withTaskExecutorPreference(thread) { try await self.generate() }
+    }
+
+    private func generate() async throws {
         let clock = ContinuousClock()
         let producer = try KafkaProducer(configuration: kafka, logger: logger)
         defer { producer.close() }

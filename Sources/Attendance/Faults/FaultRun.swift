@@ -120,8 +120,9 @@ final class FaultRun: @unchecked Sendable {
         for process in services { try process.start() }
         defer { for process in services + extras { process.stop() } }
 
-        let injector = Thread { [self] in inject(cluster: cluster) }
-        injector.start()
+        let injector = ThreadExecutor(name: "fault-injector")
+        injector.execute { [self] in inject(cluster: cluster) }
+        injector.shutdown()  // the thread leaves once the injection is done
         let traffic = try produce(bootstrap: cluster.bootstrapServers, days: days, firstDay: firstDay)
         while injecting.load(ordering: .acquiring) { Thread.sleep(forTimeInterval: 0.1) }
         for process in services where !process.isRunning { try process.start() }

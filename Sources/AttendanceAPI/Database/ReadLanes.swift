@@ -3,15 +3,16 @@ import Foundation
 import Logging
 import Projections
 
-/// A fixed set of threads, each owning one Postgres connection and its ``AttendanceReadStore``, that run the
-/// API's reads. libpq blocks, so the reads never run on Swift's cooperative pool: a handler enqueues a job and
-/// awaits its continuation, and the first free lane takes it (one queue, so a slow read holds up one lane only).
+/// A fixed set of ``DatabaseLane``s sharing one job queue, that run the API's reads, each lane with an
+/// ``AttendanceReadStore`` on its connection. libpq blocks, so the reads never run on Swift's cooperative pool: a
+/// handler enqueues a job and awaits its continuation, and the first free lane takes it (one queue, so a slow read
+/// holds up one lane only).
 ///
 /// A lane whose connection broke reconnects on its next job, at most once per backoff step; until then its jobs
 /// fail at once with 503, so an outage answers fast instead of piling up waiting requests.
 ///
-/// `@unchecked Sendable`: `queue`, `stopped` and `connectedLanes` are only touched while holding `condition`;
-/// each lane's connection and store are confined to that lane's thread.
+/// `@unchecked Sendable`: `queue` and `stopped` are only touched while holding `condition`; `lanes` is written only
+/// in `init`; each lane's store is confined to that lane's thread.
 public final class ReadLanes: @unchecked Sendable {
     public struct Configuration: Sendable {
         public var databaseURL: String
@@ -36,23 +37,37 @@ public final class ReadLanes: @unchecked Sendable {
     private var queue: [Job] = []
     private var queueHead = 0
     private var stopped = false
-    private var connectedLanes = 0
+    private var lanes: [DatabaseLane] = []
 
     public init(configuration: Configuration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
+        let url = configuration.databaseURL
+        let schema = configuration.schema
         for index in 0..<max(1, configuration.connections) {
-            let thread = Thread { [self] in self.laneLoop(index) }
-            thread.name = "api-read-\(index)"
-            thread.start()
+            // The store's statements are prepared per session, so a connection counts as made once they are.
+            let store = LaneStore()
+            let lane = DatabaseLane(
+                name: "api-read-\(index)",
+                reconnectBackoff: Backoff(initial: .milliseconds(200), maximum: .seconds(5)),
+                connect: {
+                    try PostgresConnection.connect(
+                        url,
+                        applicationName: "attendance-api",
+                        searchPath: schema,
+                        logger: logger
+                    )
+                },
+                onConnect: { connection in store.current = try AttendanceReadStore(connection: connection) }
+            )
+            lane.start { [self] database in self.laneLoop(index, database, store) }
+            lanes.append(lane)
         }
     }
 
     /// Whether at least one lane holds a working connection (readiness).
     public var isConnected: Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        return connectedLanes > 0
+        lanes.contains { $0.isConnected }
     }
 
     /// Runs `body` on a lane with its store. Database failures become 503 problems; other errors pass through.
@@ -88,12 +103,13 @@ public final class ReadLanes: @unchecked Sendable {
         }
     }
 
-    /// Lets the lanes finish the queued jobs and exit.
+    /// Lets the lanes finish the queued jobs, close their connections and exit.
     public func shutdown() {
         condition.lock()
         stopped = true
         condition.broadcast()
         condition.unlock()
+        for lane in lanes { lane.shutdown() }
     }
 
     private func nextJob() -> Job? {
@@ -112,49 +128,32 @@ public final class ReadLanes: @unchecked Sendable {
         return job
     }
 
-    private func setConnected(_ delta: Int) {
-        condition.lock()
-        connectedLanes += delta
-        condition.unlock()
-    }
-
-    private func laneLoop(_ index: Int) {
-        var store: AttendanceReadStore?
-        var backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(5))
-        var nextAttempt = ContinuousClock.now
-
-        func connect() {
-            guard ContinuousClock.now >= nextAttempt else { return }
+    /// One lane's worker: takes jobs from the shared queue until shutdown, each with the store on the lane's
+    /// connection (nil while the database cannot be reached).
+    private func laneLoop(_ index: Int, _ database: DatabaseLane.Access, _ store: LaneStore) {
+        func currentStore() -> AttendanceReadStore? {
+            // While the backoff after a failed connect runs, jobs fail at once without a new attempt or warning.
+            guard !database.isHoldingBack else { return nil }
             do {
-                let connection = try PostgresConnection.connect(
-                    configuration.databaseURL,
-                    applicationName: "attendance-api",
-                    searchPath: configuration.schema,
-                    logger: logger
-                )
-                store = try AttendanceReadStore(connection: connection)
-                backoff.reset()
-                setConnected(1)
+                _ = try database.connection()
+                return store.current
             } catch {
-                nextAttempt = ContinuousClock.now + backoff.next()
                 logger.warning("read lane cannot connect", metadata: ["lane": "\(index)", "error": "\(error)"])
+                return nil
             }
         }
 
-        connect()
+        _ = currentStore()
         while let job = nextJob() {
-            if store == nil { connect() }
-            job(store)
-            if let current = store, !current.connection.isConnected {
-                current.connection.close()
-                store = nil
-                setConnected(-1)
-                nextAttempt = ContinuousClock.now
-            }
-        }
-        if let store {
-            store.connection.close()
-            setConnected(-1)
+            job(currentStore())
+            database.closeIfBroken()
         }
     }
+}
+
+/// A lane's read store, made by the lane's on-connect hook for each new connection.
+///
+/// `@unchecked Sendable`: written (by the hook) and read only on its lane's thread.
+private final class LaneStore: @unchecked Sendable {
+    var current: AttendanceReadStore?
 }

@@ -7,7 +7,7 @@ import ServiceLifecycle
 /// turns each batch of messages into rows in ONE Postgres transaction (see `CheckInProjector`).
 ///
 /// Offsets live in Postgres with the rows; Kafka's committed offsets follow for lag tooling only. All blocking
-/// work (librdkafka polls, libpq) runs on one dedicated thread.
+/// work (librdkafka polls, libpq) runs on the thread of its ``DatabaseLane``.
 public final class CheckInConsumer: Service, Sendable {
     public struct Configuration: Sendable {
         public var kafka: KafkaConfiguration
@@ -71,7 +71,13 @@ public final class CheckInConsumer: Service, Sendable {
             logger: logger,
             onCommit: onCommit
         )
-        try await DedicatedThread.run(name: "check-in-consumer", stop: stop) { try worker.run() }
+        let url = configuration.databaseURL
+        let schema = configuration.schema
+        let lane = DatabaseLane(name: "check-in-consumer", reconnectBackoff: configuration.retryBackoff) {
+            try PostgresConnection.connect(url, applicationName: "attendance-consumer", searchPath: schema)
+        }
+        defer { lane.shutdown() }
+        try await lane.runLoop(stop: stop) { database in try worker.run(on: database) }
     }
 
     /// Asks the consumer to finish its batch, commit and leave the group (also done on graceful shutdown).

@@ -31,8 +31,8 @@ extension CheckInWorker: KafkaRebalanceListener {
                 if stop.isStopped { throw error }
                 statistics.recordRetry(error)
                 logger.error("cannot read stored offsets for the assignment, retrying", metadata: ["error": "\(error)"])
-                projector?.connection.close()
                 projector = nil
+                database?.disconnect()
                 stop.sleep(backoff.next())
             }
         }

@@ -2,12 +2,12 @@ import Domain
 import Logging
 import Projections
 
-/// Everything the consumer thread owns: the Kafka consumer, the Postgres connection and the coordination state
+/// Everything the consumer thread owns: the Kafka consumer, the database lane's connection and the coordination state
 /// (``CheckInCoordination``: the offsets it believes are stored, the batch in flight, the pause during a database
 /// outage). The worker feeds every event to the coordination and performs the actions it returns.
 ///
 /// `@unchecked Sendable`: created by `CheckInConsumer.run()` and from then on touched only by the consumer
-/// thread. librdkafka calls the rebalance listener from inside `poll`, i.e. on that same thread.
+/// thread (its database lane's). librdkafka calls the rebalance listener from inside `poll`, i.e. on that same thread.
 final class CheckInWorker: @unchecked Sendable {
     let configuration: CheckInConsumer.Configuration
     let statistics: CheckInStatistics
@@ -17,6 +17,7 @@ final class CheckInWorker: @unchecked Sendable {
     private let clock = ContinuousClock()
 
     private(set) var consumer: KafkaConsumer?
+    private(set) var database: DatabaseLane.Access?
     var projector: CheckInProjector?
     var coordination: CheckInCoordination
     typealias Action = CheckInCoordination.Action
@@ -36,7 +37,9 @@ final class CheckInWorker: @unchecked Sendable {
         self.coordination = CheckInCoordination(retryBackoff: configuration.retryBackoff)
     }
 
-    func run() throws {
+    /// The consumer's loop; runs on its database lane's thread, whose connection it uses.
+    func run(on database: DatabaseLane.Access) throws {
+        self.database = database
         let consumer = try KafkaConsumer(
             configuration: configuration.kafka,
             groupID: configuration.groupID,
@@ -48,8 +51,9 @@ final class CheckInWorker: @unchecked Sendable {
             // Leaving the group fires the revoke callback, which commits the final offsets to Kafka.
             consumer.close()
             self.consumer = nil
-            projector?.connection.close()
             projector = nil
+            database.disconnect()
+            self.database = nil
         }
         try consumer.subscribe([configuration.topics.checkInRequests])
         logger.info(
@@ -294,14 +298,13 @@ final class CheckInWorker: @unchecked Sendable {
 
     // MARK: Connection
 
+    /// The projector on the lane's connection (a new one after a reconnect).
     func openProjector() throws -> CheckInProjector {
-        if let projector, projector.connection.isConnected { return projector }
-        projector?.connection.close()
-        let connection = try PostgresConnection.connect(
-            configuration.databaseURL,
-            applicationName: "attendance-consumer",
-            searchPath: configuration.schema
-        )
+        guard let database else {
+            throw PostgresError(code: .connectionClosed, message: "the check-in consumer is not running")
+        }
+        let connection = try database.connection()
+        if let projector, projector.connection === connection { return projector }
         let projector = CheckInProjector(
             configuration: .init(
                 groupID: configuration.groupID,
@@ -324,10 +327,8 @@ final class CheckInWorker: @unchecked Sendable {
 
     /// A broken connection is closed between attempts; the next attempt opens a new one.
     private func closeBrokenConnection() {
-        if let projector, !projector.connection.isConnected {
-            projector.connection.close()
-            self.projector = nil
-        }
+        database?.closeIfBroken()
+        if let projector, !projector.connection.isConnected { self.projector = nil }
     }
 
     private static func envelope(_ message: KafkaMessage) -> CheckInEnvelope {

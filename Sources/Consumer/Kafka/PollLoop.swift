@@ -1,26 +1,28 @@
 internal import CRdKafka
 import Dispatch
-import Foundation
+import Projections
 import Synchronization
 
-/// A dedicated thread that calls `rd_kafka_poll` until stopped, so callbacks (delivery reports, errors, logs) never
-/// run on Swift's cooperative pool.
+/// A thread of its own (a ``ThreadExecutor``) that calls `rd_kafka_poll` until stopped, so callbacks (delivery
+/// reports, errors, logs) never run on Swift's cooperative pool.
 ///
 /// The thread retains the client, not the owner of the loop, so the owner can be deinitialised and stop it.
 final class PollLoop: Sendable {
     private let stopRequested = Atomic(false)
     private let exited = DispatchSemaphore(value: 0)
     private let stopped = Mutex(false)
+    private let thread: ThreadExecutor
 
     init(name: String, client: RDKafkaClient) {
-        let thread = Thread { [self, client] in
+        thread = ThreadExecutor(name: name)
+        thread.execute { [self, client] in
             while !self.stopRequested.load(ordering: .acquiring) {
                 rd_kafka_poll(client.handle, 50)
             }
             self.exited.signal()
         }
-        thread.name = name
-        thread.start()
+        // The thread leaves once the loop above returns.
+        thread.shutdown()
     }
 
     /// Stops the thread and waits for it to leave its last poll. Idempotent.

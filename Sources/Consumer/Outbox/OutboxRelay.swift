@@ -54,35 +54,34 @@ public final class OutboxRelay: Service, Sendable {
     public func requestStop() { stop.stop() }
 
     public func run() async throws {
-        try await DedicatedThread.run(name: "outbox-relay", stop: stop) { [self] in try loop() }
+        let url = configuration.databaseURL
+        let schema = configuration.schema
+        // The advisory lock belongs to the Postgres session: a new connection starts as a standby.
+        let lane = DatabaseLane(
+            name: "outbox-relay",
+            reconnectBackoff: configuration.retryBackoff,
+            connect: { try PostgresConnection.connect(url, applicationName: "attendance-relay", searchPath: schema) },
+            onConnect: { [self] _ in setLeader(false) }
+        )
+        defer { lane.shutdown() }
+        try await lane.runLoop(stop: stop) { [self] database in try loop(database) }
     }
 
-    private func loop() throws {
+    private func setLeader(_ leader: Bool) {
+        state.withLock { $0.isLeader = leader }
+        metrics.recordLeadership(leader)
+    }
+
+    private func loop(_ database: DatabaseLane.Access) throws {
         let producer = try KafkaProducer(configuration: configuration.kafka, logger: logger)
         defer { producer.close() }
-        var connection: PostgresConnection?
-        var leader = false
         var backoff = configuration.retryBackoff
-        defer { connection?.close() }
         while !stop.isStopped {
             do {
-                let db: PostgresConnection
-                if let connection, connection.isConnected {
-                    db = connection
-                } else {
-                    connection?.close()
-                    leader = false
-                    db = try PostgresConnection.connect(
-                        configuration.databaseURL,
-                        applicationName: "attendance-relay",
-                        searchPath: configuration.schema
-                    )
-                    connection = db
-                }
-                if !leader {
-                    leader = try acquireLeadership(db)
-                    state.withLock { $0.isLeader = leader }
-                    metrics.recordLeadership(leader)
+                let db = try database.connection()
+                if !statistics.isLeader {
+                    let leader = try acquireLeadership(db)
+                    setLeader(leader)
                     if !leader {
                         stop.sleep(.seconds(1))
                         continue
@@ -123,15 +122,11 @@ public final class OutboxRelay: Service, Sendable {
                     backoff.reset()
                 }
             } catch {
-                state.withLock {
-                    $0.lastError = "\(error)"
-                    $0.isLeader = false
-                }
-                metrics.recordLeadership(false)
+                state.withLock { $0.lastError = "\(error)" }
+                setLeader(false)
                 logger.error("outbox relay failed, retrying", metadata: ["error": "\(error)"])
-                connection?.close()
-                connection = nil
-                leader = false
+                // Whatever failed, the next round starts on a new session (and so as a standby).
+                database.disconnect()
                 stop.sleep(backoff.next())
             }
         }

@@ -51,7 +51,9 @@ public final class OutcomeFeed: Service, Sendable {
 
     public func run() async throws {
         let stop = StopSignal()
-        try await DedicatedThread.run(name: "outcome-feed", stop: stop) { [self] in self.follow(stop) }
+        let thread = ThreadExecutor(name: "outcome-feed")
+        defer { thread.shutdown() }
+        try await thread.runUntilStopped(stop: stop) { [self] in self.follow(stop) }
     }
 
     private func follow(_ stop: StopSignal) {

@@ -45,9 +45,9 @@ struct RewardCommandIntake: Sendable {
     func run() async throws {
         let kafkaThread = ThreadExecutor(name: "reward-intake")
         defer { kafkaThread.shutdown() }
-        let claimLane = RewardDatabaseLane(name: "reward-claim-db", configuration: configuration)
+        let claimLane = DatabaseLane.settlement("reward-claim-db", configuration: configuration)
         defer { claimLane.shutdown() }
-        let recordLane = RewardDatabaseLane(name: "reward-record-db", configuration: configuration)
+        let recordLane = DatabaseLane.settlement("reward-record-db", configuration: configuration)
         defer { recordLane.shutdown() }
         let flow = Flow()
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -72,7 +72,7 @@ struct RewardCommandIntake: Sendable {
 
     // MARK: Poller
 
-    private func poll(_ flow: Flow, lane: RewardDatabaseLane) async throws {
+    private func poll(_ flow: Flow, lane: DatabaseLane) async throws {
         let consumer = try KafkaConsumer(
             configuration: configuration.kafka,
             groupID: configuration.groupID,
@@ -128,7 +128,7 @@ struct RewardCommandIntake: Sendable {
         }
     }
 
-    private func accept(_ messages: [KafkaMessage], into flow: Flow, lane: RewardDatabaseLane) async throws {
+    private func accept(_ messages: [KafkaMessage], into flow: Flow, lane: DatabaseLane) async throws {
         var items: [RewardIntakeQueue.Item] = []
         items.reserveCapacity(messages.count)
         var malformed: [KafkaMessage] = []
@@ -177,7 +177,7 @@ struct RewardCommandIntake: Sendable {
 
     // MARK: Dispatcher
 
-    private func dispatch(_ flow: Flow, lane: RewardDatabaseLane) async throws {
+    private func dispatch(_ flow: Flow, lane: DatabaseLane) async throws {
         let maxInFlight = configuration.maxInFlight
         // Claims are at most one call slot's worth ahead, so a claimed reward waits at most about two calls for its
         // turn: far inside its lease even when the API answers at the timeout.
@@ -209,7 +209,7 @@ struct RewardCommandIntake: Sendable {
         }
     }
 
-    private func claim(_ items: [RewardIntakeQueue.Item], flow: Flow, lane: RewardDatabaseLane) async throws {
+    private func claim(_ items: [RewardIntakeQueue.Item], flow: Flow, lane: DatabaseLane) async throws {
         let rewards = try await engine.claim(items.map(\.idempotencyKey), lane: lane, stop: stop)
         var byKey = Dictionary(rewards.map { ($0.idempotencyKey, $0) }, uniquingKeysWith: { first, _ in first })
         var claimed: [(reward: ClaimedReward, item: RewardIntakeQueue.Item)] = []
@@ -231,7 +231,7 @@ struct RewardCommandIntake: Sendable {
 
     // MARK: Recorder
 
-    private func record(_ flow: Flow, lane: RewardDatabaseLane) async throws {
+    private func record(_ flow: Flow, lane: DatabaseLane) async throws {
         let limit = max(configuration.batchSize, configuration.maxInFlight)
         while true {
             let (batch, finished) = flow.state.withLock { $0.answersToRecord(limit: limit) }

@@ -11,7 +11,7 @@ struct RewardRetryScheduler: Sendable {
     let logger: Logger
 
     func run() async throws {
-        let lane = RewardDatabaseLane(name: "reward-scheduler", configuration: configuration)
+        let lane = DatabaseLane.settlement("reward-scheduler", configuration: configuration)
         defer { lane.shutdown() }
         let limit = configuration.schedulerBatch
         let grace = configuration.unclaimedGrace

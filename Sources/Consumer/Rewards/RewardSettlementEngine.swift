@@ -38,7 +38,7 @@ final class RewardSettlementEngine: Sendable {
     /// Settles `keys` (distinct rewards, any order among them). Returns once every claimed reward's attempt is
     /// durably recorded. Throws `CancellationError` when the task is cancelled mid-flight: nothing of the round is
     /// recorded then, and the claims' leases make those rewards due again (same keys, so nothing pays twice).
-    func settle(_ keys: [String], lane: RewardDatabaseLane, stop: StopSignal) async throws {
+    func settle(_ keys: [String], lane: DatabaseLane, stop: StopSignal) async throws {
         let claimed = try await claim(keys, lane: lane, stop: stop)
         guard !claimed.isEmpty else { return }
         let outcomes = try await withThrowingTaskGroup(of: Outcome.self, returning: [Outcome].self) { group in
@@ -62,7 +62,7 @@ final class RewardSettlementEngine: Sendable {
     /// Claims the pending, due rewards among `keys` (one transaction): each gets a lease and its attempt counted;
     /// budget shares are reserved, and rewards the budget refuses are settled as BUDGET_EXCEEDED. Returns the
     /// rewards to call the API for; keys not among them need nothing from this settler.
-    func claim(_ keys: [String], lane: RewardDatabaseLane, stop: StopSignal) async throws -> [ClaimedReward] {
+    func claim(_ keys: [String], lane: DatabaseLane, stop: StopSignal) async throws -> [ClaimedReward] {
         guard !keys.isEmpty else { return [] }
         let lease = configuration.lease
         let topics = configuration.topics
@@ -77,7 +77,7 @@ final class RewardSettlementEngine: Sendable {
     }
 
     /// Records finished turns in one transaction: attempts with their transitions, and claims given back.
-    func record(_ outcomes: [Outcome], lane: RewardDatabaseLane, stop: StopSignal) async throws {
+    func record(_ outcomes: [Outcome], lane: DatabaseLane, stop: StopSignal) async throws {
         guard !outcomes.isEmpty else { return }
         var attempts: [RewardAttemptRecord] = []
         var released: [ClaimedReward] = []

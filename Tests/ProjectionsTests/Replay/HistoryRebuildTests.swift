@@ -217,9 +217,9 @@ extension HistoryRebuild.Outcome {
     }
 }
 
-/// Runs `body` on a new thread (libpq blocks) and resumes with its result.
+/// Runs `body` on a thread of its own (libpq blocks) and resumes with its result.
 func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try body() }) }.start()
-    }
+    let thread = ThreadExecutor(name: "test-replay")
+    defer { thread.shutdown() }
+    return try await thread.run(body)
 }
