@@ -189,8 +189,11 @@ extension APIServer {
     }
 
     func produce(_ message: OutgoingMessage) async throws -> DeliveryReport {
-        try await withCheckedThrowingContinuation { continuation in
-            producer.produce(message) { continuation.resume(with: $0.mapError { $0 as any Error }) }
+        let producer = self.producer
+        return try await withCheckedThrowingContinuation { continuation in
+            producing.execute {
+                producer.produce(message) { continuation.resume(with: $0.mapError { $0 as any Error }) }
+            }
         }
     }
 

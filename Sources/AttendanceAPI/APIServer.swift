@@ -23,6 +23,9 @@ public final class APIServer: Service, Sendable {
     let waiters = OutcomeWaiters()
     let feed: OutcomeFeed
     let producer: KafkaProducer
+    /// Where `producer` is called: `produce` waits while librdkafka's queue is full and `close` flushes, neither of
+    /// which may block the cooperative pool.
+    let producing = ThreadExecutor(name: "api-produce")
     let openAPIDocument: ByteBuffer
     private let port = Mutex<Int?>(nil)
     let startedAtDate = Date()
@@ -107,10 +110,21 @@ public final class APIServer: Service, Sendable {
             },
             logger: quiet
         )
-        defer {
-            lanes.shutdown()
-            producer.close(flushTimeout: .seconds(5))
+        let result: Result<Void, any Error>
+        do {
+            try await serve(app)
+            result = .success(())
+        } catch {
+            result = .failure(error)
         }
+        lanes.shutdown()
+        let producer = self.producer
+        _ = try? await producing.run { producer.close(flushTimeout: .seconds(5)) }
+        producing.shutdown()
+        try result.get()
+    }
+
+    private func serve(_ app: some ApplicationProtocol) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await self.feed.run() }
             group.addTask {
