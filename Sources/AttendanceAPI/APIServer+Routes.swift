@@ -59,9 +59,16 @@ extension APIServer {
 
         // Register before looking and producing: an outcome published in between still wakes this request.
         let ticket = waiters.register(key)
-        if let recorded = try await readOutcome(eventID: eventID, requestID: requestID) {
+        let earlier: CheckInOutcomeRecord?
+        do {
+            earlier = try await readOutcome(eventID: eventID, requestID: requestID)
+        } catch {
             waiters.cancel(ticket)
-            return try answer(recorded, for: submission)
+            throw error
+        }
+        if let earlier {
+            waiters.cancel(ticket)
+            return try answer(earlier, for: submission)
         }
         do {
             _ = try await produce(submission.message)
@@ -93,7 +100,13 @@ extension APIServer {
         let requestID = try Self.requestID(context)
         let wait = try waitDuration(request, default: .zero)
         let ticket = wait > .zero ? waiters.register(.init(eventID: eventID, requestID: requestID)) : nil
-        var recorded = try await readOutcome(eventID: eventID, requestID: requestID)
+        var recorded: CheckInOutcomeRecord?
+        do {
+            recorded = try await readOutcome(eventID: eventID, requestID: requestID)
+        } catch {
+            if let ticket { waiters.cancel(ticket) }
+            throw error
+        }
         if let ticket {
             if recorded == nil, await waiters.wait(ticket, timeout: wait) {
                 recorded = try await readOutcome(eventID: eventID, requestID: requestID)
