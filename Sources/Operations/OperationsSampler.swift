@@ -12,7 +12,7 @@ import Synchronization
 /// Kafka answered (for readiness).
 public final class OperationsSampler: Service, Sendable {
     public struct Configuration: Sendable {
-        public var databaseURL: String
+        public var postgres: PostgresConfiguration
         public var schema: String
         public var kafka: KafkaConfiguration
         public var topics: TopicNames = .standard
@@ -27,8 +27,8 @@ public final class OperationsSampler: Service, Sendable {
         /// Bound of each Kafka request. Default 5 s.
         public var kafkaTimeout: Duration = .seconds(5)
 
-        public init(databaseURL: String, schema: String, kafka: KafkaConfiguration) {
-            self.databaseURL = databaseURL
+        public init(postgres: PostgresConfiguration, schema: String, kafka: KafkaConfiguration) {
+            self.postgres = postgres
             self.schema = schema
             self.kafka = kafka
         }
@@ -199,7 +199,7 @@ private struct SamplerState {
         if let db, db.isConnected { return db }
         db?.close()
         let connection = try PostgresConnection.connect(
-            configuration.databaseURL,
+            configuration.postgres,
             applicationName: "attendance-ops-sampler",
             searchPath: configuration.schema
         )

@@ -18,7 +18,7 @@ final class FaultRun: @unchecked Sendable {
         var scenario: FaultScenario
         var long: Bool
         var minimumRequests: Int
-        var databaseURL: String
+        var postgres: PostgresConfiguration
         var migrations: URL
         var topicsDirectory: String
         var logDirectory: URL
@@ -68,13 +68,13 @@ final class FaultRun: @unchecked Sendable {
 
     func execute() throws -> FaultReport {
         let started = Date()
-        let url = settings.databaseURL
-        try Setup.drop(schema: schema, databaseURL: url)
-        _ = try Setup.migrate(databaseURL: url, schema: schema, directory: settings.migrations)
+        let postgres = settings.postgres
+        try Setup.drop(schema: schema, postgres: postgres)
+        _ = try Setup.migrate(postgres: postgres, schema: schema, directory: settings.migrations)
         let days = 10
         let firstDay = DemoEvents.firstDay(daysAgo: days + 1)
         let policies = try DemoEvents.policies(ids: [1, 2], startingAt: firstDay)
-        _ = try Setup.apply(policies, databaseURL: url, schema: schema)
+        _ = try Setup.apply(policies, postgres: postgres, schema: schema)
 
         let cluster = try MockClusterProcess(
             topicsDirectory: settings.topicsDirectory,
@@ -82,7 +82,8 @@ final class FaultRun: @unchecked Sendable {
         )
         defer { cluster.stop() }
         let environment = [
-            "DATABASE_URL": url, "ATTENDANCE_BROKERS": cluster.bootstrapServers, "ATTENDANCE_SCHEMA": schema,
+            "DATABASE_URL": postgres.conninfo, "ATTENDANCE_BROKERS": cluster.bootstrapServers,
+            "ATTENDANCE_SCHEMA": schema,
             "ATTENDANCE_GROUP_ID": "faults", "ATTENDANCE_LOG_LEVEL": "warning", "ATTENDANCE_LOG_FORMAT": "json",
             // A killed member holds its partitions until the session times out: keep that short, as one would
             // for a latency-sensitive group.
@@ -111,7 +112,8 @@ final class FaultRun: @unchecked Sendable {
             service(
                 "settler",
                 [
-                    "settle", "--points-api-url", apiURL, "--coupons-api-url", apiURL, "--request-timeout-ms", "1000",
+                    "settle", "--points-api-postgres", apiURL, "--coupons-api-postgres", apiURL, "--request-timeout-ms",
+                    "1000",
                     "--max-attempts", "30", "--max-backoff-ms", "5000", "--settler-group-id", "faults-settler",
                 ]
             ),
@@ -130,7 +132,7 @@ final class FaultRun: @unchecked Sendable {
         try waitForQuiescence(highWatermarks: traffic.highWatermarks)
         try checkInvariants(traffic: traffic, bootstrap: cluster.bootstrapServers)
         report.seconds = Date().timeIntervalSince(started)
-        try? Setup.drop(schema: schema, databaseURL: url)
+        try? Setup.drop(schema: schema, postgres: postgres)
         return report
     }
 
@@ -262,7 +264,7 @@ final class FaultRun: @unchecked Sendable {
     // MARK: Checks
 
     private func connection() throws -> PostgresConnection {
-        try PostgresConnection.connect(settings.databaseURL, applicationName: "attendance-faults", searchPath: schema)
+        try PostgresConnection.connect(settings.postgres, applicationName: "attendance-faults", searchPath: schema)
     }
 
     private func waitForQuiescence(highWatermarks: [Int32: Int64]) throws {

@@ -14,7 +14,7 @@ import Projections
 /// each lane's connection and store are confined to that lane's thread.
 public final class ReadLanes: @unchecked Sendable {
     public struct Configuration: Sendable {
-        public var databaseURL: String
+        public var postgres: PostgresConfiguration
         public var schema: String
         /// Connections (and threads). Default 4: reads are short index look-ups, and a 2-core host is saturated
         /// by its CPU long before 4 connections are.
@@ -22,8 +22,8 @@ public final class ReadLanes: @unchecked Sendable {
         /// Jobs allowed to wait for a lane; past this a read answers 503 at once instead of queueing without bound.
         public var maxQueued: Int = 2_048
 
-        public init(databaseURL: String, schema: String) {
-            self.databaseURL = databaseURL
+        public init(postgres: PostgresConfiguration, schema: String) {
+            self.postgres = postgres
             self.schema = schema
         }
     }
@@ -127,7 +127,7 @@ public final class ReadLanes: @unchecked Sendable {
             guard ContinuousClock.now >= nextAttempt else { return }
             do {
                 let connection = try PostgresConnection.connect(
-                    configuration.databaseURL,
+                    configuration.postgres,
                     applicationName: "attendance-api",
                     searchPath: configuration.schema,
                     logger: logger

@@ -298,7 +298,7 @@ final class CheckInWorker: @unchecked Sendable {
         if let projector, projector.connection.isConnected { return projector }
         projector?.connection.close()
         let connection = try PostgresConnection.connect(
-            configuration.databaseURL,
+            configuration.postgres,
             applicationName: "attendance-consumer",
             searchPath: configuration.schema
         )

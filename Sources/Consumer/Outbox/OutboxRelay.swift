@@ -12,7 +12,7 @@ import Synchronization
 public final class OutboxRelay: Service, Sendable {
     public struct Configuration: Sendable {
         public var kafka: KafkaConfiguration
-        public var databaseURL: String
+        public var postgres: PostgresConfiguration
         public var schema: String
         /// Rows published per round trip.
         public var batchSize = 5_000
@@ -22,9 +22,9 @@ public final class OutboxRelay: Service, Sendable {
         public var deliveryTimeout: Duration = .seconds(30)
         public var retryBackoff = Backoff(initial: .milliseconds(100), maximum: .seconds(10))
 
-        public init(kafka: KafkaConfiguration, databaseURL: String, schema: String) {
+        public init(kafka: KafkaConfiguration, postgres: PostgresConfiguration, schema: String) {
             self.kafka = kafka
-            self.databaseURL = databaseURL
+            self.postgres = postgres
             self.schema = schema
         }
     }
@@ -73,7 +73,7 @@ public final class OutboxRelay: Service, Sendable {
                     connection?.close()
                     leader = false
                     db = try PostgresConnection.connect(
-                        configuration.databaseURL,
+                        configuration.postgres,
                         applicationName: "attendance-relay",
                         searchPath: configuration.schema
                     )

@@ -6,7 +6,7 @@ import Synchronization
 /// cooperative pool, one at a time. Reconnects on the next call after the connection broke.
 final class RewardDatabaseLane: Sendable {
     private let executor: ThreadExecutor
-    private let databaseURL: String
+    private let postgres: PostgresConfiguration
     private let schema: String
     private let applicationName: String
     /// Touched only on `executor`'s thread; the Mutex makes that checkable rather than a promise.
@@ -15,7 +15,7 @@ final class RewardDatabaseLane: Sendable {
     /// A lane to the settler's database and schema; `name` names its thread and its Postgres application name.
     init(name: String, configuration: RewardSettler.Configuration) {
         self.executor = ThreadExecutor(name: name)
-        self.databaseURL = configuration.databaseURL
+        self.postgres = configuration.postgres
         self.schema = configuration.schema
         self.applicationName = "attendance-\(name)"
     }
@@ -75,7 +75,7 @@ final class RewardDatabaseLane: Sendable {
     private func open() throws -> PostgresConnection {
         if let existing = connection.withLock({ $0 }), existing.isConnected { return existing }
         connection.withLock { $0?.close() }
-        let db = try PostgresConnection.connect(databaseURL, applicationName: applicationName, searchPath: schema)
+        let db = try PostgresConnection.connect(postgres, applicationName: applicationName, searchPath: schema)
         connection.withLock { $0 = db }
         return db
     }
