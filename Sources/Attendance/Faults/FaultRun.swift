@@ -1,5 +1,6 @@
 import Consumer
 import Domain
+import FakeRewardAPI
 import Foundation
 import Logging
 import Projections
@@ -367,10 +368,9 @@ final class FaultRun: @unchecked Sendable {
     /// Distinct idempotency keys the fake API paid (its ledger counts a key once, however often it is sent).
     static func paidByAPI(_ baseURL: String) throws -> Int {
         guard let url = URL(string: baseURL + "/v1/ledger/summary"), let data = try? Data(contentsOf: url),
-            let summary = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let paid = summary["paid"] as? Int
+            let summary = try? JSONDecoder().decode(FakeRewardLedger.Counters.self, from: data)
         else { throw FaultSuiteError("cannot read the fake reward API's ledger") }
-        return paid
+        return summary.paid
     }
 
     private func readDeadLetters(bootstrap: String, expected: Int) throws -> (distinct: Int, copies: Int) {
