@@ -22,8 +22,8 @@ public final class FakeRewardLedger: Sendable {
         public var requests: Int
     }
 
-    /// Requests per answer, for the fake's own summary and the tests.
-    public struct Counters: Sendable, Hashable {
+    /// Requests per answer, for the fake's own summary (`GET /v1/ledger/summary`, snake_case keys) and the tests.
+    public struct Counters: Sendable, Hashable, Codable {
         public var requests = 0
         public var paid = 0
         public var replayed = 0
@@ -32,6 +32,14 @@ public final class FakeRewardLedger: Sendable {
         public var timedOut = 0
         public var dropped = 0
         public var refused = 0
+
+        enum CodingKeys: String, CodingKey {
+            case requests, paid, replayed
+            case serverErrors = "server_errors"
+            case throttled
+            case timedOut = "timed_out"
+            case dropped, refused
+        }
     }
 
     private struct State {

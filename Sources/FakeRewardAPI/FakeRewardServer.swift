@@ -74,13 +74,7 @@ public final class FakeRewardServer: Service, Sendable {
         router.post("/v1/points/grants") { request, _ in try await self.handle(request, kind: .points) }
         router.post("/v1/coupons/issues") { request, _ in try await self.handle(request, kind: .coupon) }
         router.get("/v1/ledger/summary") { _, _ in
-            let c = self.ledger.counters
-            return Self.json(
-                .ok,
-                "{\"requests\":\(c.requests),\"paid\":\(c.paid),\"replayed\":\(c.replayed),"
-                    + "\"server_errors\":\(c.serverErrors),\"throttled\":\(c.throttled),\"timed_out\":\(c.timedOut),"
-                    + "\"dropped\":\(c.dropped),\"refused\":\(c.refused)}"
-            )
+            Self.json(.ok, self.ledger.counters)
         }
         var quiet = logger
         quiet.logLevel = max(logger.logLevel, .warning)
@@ -119,12 +113,12 @@ public final class FakeRewardServer: Service, Sendable {
         threshold += faults.serverErrorRate
         if roll < threshold {
             ledger.count { $0.serverErrors += 1 }
-            return Self.json(.serviceUnavailable, #"{"error":"temporarily unavailable"}"#)
+            return Self.json(.serviceUnavailable, ["error": "temporarily unavailable"])
         }
         threshold += faults.throttleRate
         if roll < threshold {
             ledger.count { $0.throttled += 1 }
-            var response = Self.json(.tooManyRequests, #"{"error":"slow down"}"#)
+            var response = Self.json(.tooManyRequests, ["error": "slow down"])
             response.headers[.retryAfter] = "1"
             return response
         }
@@ -134,9 +128,9 @@ public final class FakeRewardServer: Service, Sendable {
             !key.isEmpty, key.utf8.count <= 255
         else { return refuse(.badRequest, "Idempotency-Key header is required") }
         let body = try await request.body.collect(upTo: 64 * 1024)
-        guard let object = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any],
-            let memberID = (object["member_id"] as? NSNumber)?.int64Value, memberID > 0,
-            let reference = object["reference"] as? String
+        guard let payload = try? JSONDecoder().decode(FakePaymentRequest.self, from: Data(buffer: body)),
+            let memberID = payload.memberID, memberID > 0,
+            let reference = payload.reference
         else { return refuse(.badRequest, "body must be JSON with member_id and reference") }
         guard reference == key else { return refuse(.badRequest, "reference must equal the Idempotency-Key") }
         if faults.refusedMembers.contains(memberID) { return refuse(.forbidden, "member \(memberID) is not eligible") }
@@ -144,12 +138,12 @@ public final class FakeRewardServer: Service, Sendable {
         var group: String?
         switch kind {
         case .points:
-            guard let value = (object["amount"] as? NSNumber)?.int64Value, value > 0 else {
+            guard let value = payload.amount, value > 0 else {
                 return refuse(.badRequest, "amount must be a positive integer")
             }
             amount = value
         case .coupon:
-            guard let value = object["coupon_group_id"] as? String, !value.isEmpty else {
+            guard let value = payload.couponGroupID, !value.isEmpty else {
                 return refuse(.badRequest, "coupon_group_id is required")
             }
             if faults.closedCouponGroups.contains(value) {
@@ -167,19 +161,23 @@ public final class FakeRewardServer: Service, Sendable {
             ledger.count { $0.dropped += 1 }
             try await Task.sleep(for: faults.hangDuration)
         }
-        return Self.json(.ok, "{\"transaction_id\":\"\(payment.transactionID)\"}")
+        return Self.json(.ok, ["transaction_id": payment.transactionID])
     }
 
     private func refuse(_ status: HTTPResponse.Status, _ message: String) -> Response {
         ledger.count { $0.refused += 1 }
-        return Self.json(status, "{\"error\":\"\(message)\"}")
+        return Self.json(status, ["error": message])
     }
 
-    private static func json(_ status: HTTPResponse.Status, _ text: String) -> Response {
-        Response(
+    /// Encoded with `JSONEncoder` (a message may quote what the request sent); keys sorted so answers are stable.
+    private static func json(_ status: HTTPResponse.Status, _ body: some Encodable) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(body)) ?? Data(#"{"error":"unencodable answer"}"#.utf8)
+        return Response(
             status: status,
             headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: text))
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data))
         )
     }
 }

@@ -12,7 +12,7 @@ import Synchronization
 /// Kafka answered (for readiness).
 public final class OperationsSampler: Service, Sendable {
     public struct Configuration: Sendable {
-        public var databaseURL: String
+        public var postgres: PostgresConfiguration
         public var schema: String
         public var kafka: KafkaConfiguration
         public var topics: TopicNames = .standard
@@ -27,8 +27,8 @@ public final class OperationsSampler: Service, Sendable {
         /// Bound of each Kafka request. Default 5 s.
         public var kafkaTimeout: Duration = .seconds(5)
 
-        public init(databaseURL: String, schema: String, kafka: KafkaConfiguration) {
-            self.databaseURL = databaseURL
+        public init(postgres: PostgresConfiguration, schema: String, kafka: KafkaConfiguration) {
+            self.postgres = postgres
             self.schema = schema
             self.kafka = kafka
         }
@@ -69,13 +69,13 @@ public final class OperationsSampler: Service, Sendable {
     public var latest: SamplerObservation { observation.withLock { $0 } }
 
     public func run() async throws {
-        let url = configuration.databaseURL
+        let postgres = configuration.postgres
         let schema = configuration.schema
         let lane = DatabaseLane(
             name: "ops-sampler",
             reconnectBackoff: Backoff(initial: .milliseconds(100), maximum: configuration.interval)
         ) {
-            try PostgresConnection.connect(url, applicationName: "attendance-ops-sampler", searchPath: schema)
+            try PostgresConnection.connect(postgres, applicationName: "attendance-ops-sampler", searchPath: schema)
         }
         defer { lane.shutdown() }
         let stop = StopSignal()

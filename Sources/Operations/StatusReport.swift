@@ -38,7 +38,7 @@ public struct StatusReport: Sendable, Codable {
 
     /// Reads Postgres, then Kafka. Blocking: run it on a dedicated thread.
     public static func collect(
-        databaseURL: String,
+        postgres: PostgresConfiguration,
         schema: String,
         groupID: String,
         kafka: KafkaConfiguration,
@@ -53,7 +53,7 @@ public struct StatusReport: Sendable, Codable {
         var components: [ComponentHeartbeat] = []
         do {
             let db = try PostgresConnection.connect(
-                databaseURL,
+                postgres,
                 applicationName: "attendance-status",
                 searchPath: schema
             )

@@ -10,13 +10,13 @@ struct DatabaseLaneTests {
         var description: String
     }
 
-    private static func databaseURL() throws -> String {
+    private static func databaseURL() throws -> PostgresConfiguration {
         guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else {
             throw LaneTestError(
                 description: "DATABASE_URL is not set: run `source scripts/setup.sh` in the repository root first"
             )
         }
-        return url
+        return try PostgresConfiguration(url)
     }
 
     @Test func jobsRunOnTheLaneThreadOnOneConnection() async throws {

@@ -105,7 +105,7 @@ struct PostgresConnectionTests {
     }
 
     @Test func invalidSearchPathIsRefusedBeforeConnecting() throws {
-        let url = try TestDatabase.url()
+        let url = try PostgresConfiguration(TestDatabase.url())
         for searchPath in ["Upper", "a;DROP SCHEMA public", "", "ok, ", "x\"y", String(repeating: "a", count: 64)] {
             let error = #expect(throws: PostgresError.self) {
                 try PostgresConnection.connect(url, searchPath: searchPath)

@@ -28,7 +28,7 @@ struct PostgresErrorTests {
         var url = try #require(URLComponents(string: try TestDatabase.url()))
         url.password = "wrong-secret-83721"
         let error = #expect(throws: PostgresError.self) {
-            try PostgresConnection.connect(try #require(url.string))
+            try PostgresConnection.connect(PostgresConfiguration(try #require(url.string)))
         }
         #expect(error?.code == .connectionFailed)
         #expect(error?.isRetriable == true)
@@ -39,7 +39,7 @@ struct PostgresErrorTests {
     @Test func unreachableServerFailsToConnect() throws {
         let error = #expect(throws: PostgresError.self) {
             try PostgresConnection.connect(
-                "host=127.0.0.1 port=1 user=nobody password=hunter2-secret connect_timeout=2"
+                PostgresConfiguration("host=127.0.0.1 port=1 user=nobody password=hunter2-secret connect_timeout=2")
             )
         }
         #expect(error?.code == .connectionFailed)
@@ -48,7 +48,7 @@ struct PostgresErrorTests {
 
     @Test func malformedConnectionStringIsRefusedWithoutEchoingIt() {
         for conninfo in ["host=localhost password='unterminated-secret", "postgresql://u:p-secret@h:notaport/db?x=y"] {
-            let error = #expect(throws: PostgresError.self) { try PostgresConnection.connect(conninfo) }
+            let error = #expect(throws: PostgresError.self) { try PostgresConfiguration(conninfo) }
             #expect(error?.code == .invalidConfiguration)
             #expect(error?.description.contains("secret") == false)
         }

@@ -39,7 +39,7 @@ struct ServiceRoleTests {
             components.user = login
             components.password = password
             let service = try PostgresConnection.connect(
-                try #require(components.string),
+                PostgresConfiguration(try #require(components.string)),
                 applicationName: "attendance-tests",
                 searchPath: schema.name
             )

@@ -47,7 +47,7 @@ struct APIBenchmark: AsyncParsableCommand {
     var readLoad = "wrk"
 
     func run() async throws {
-        let databaseURL = try database.requireDatabaseURL()
+        let postgres = try database.requireDatabase()
         let migrations = migrationsFolder.migrationsURL()
         var logger = Logger(label: "attendance.bench")
         logger.logLevel = .warning
@@ -58,10 +58,10 @@ struct APIBenchmark: AsyncParsableCommand {
         let firstDay = policies[0].attendanceDate(of: start)
         let (members, days) = (self.members, self.days)
         let generation = try await Blocking.run("bench-setup") { () throws -> Double in
-            try Setup.drop(schema: schema, databaseURL: databaseURL)
-            _ = try Setup.migrate(databaseURL: databaseURL, schema: schema, directory: migrations)
-            _ = try Setup.apply(policies, databaseURL: databaseURL, schema: schema)
-            let connection = try PostgresConnection.connect(databaseURL, searchPath: schema)
+            try Setup.drop(schema: schema, postgres: postgres)
+            _ = try Setup.migrate(postgres: postgres, schema: schema, directory: migrations)
+            _ = try Setup.apply(policies, postgres: postgres, schema: schema)
+            let connection = try PostgresConnection.connect(postgres, searchPath: schema)
             defer { connection.close() }
             let start = Date()
             try AttendanceHistoryGenerator.generate(
@@ -74,7 +74,7 @@ struct APIBenchmark: AsyncParsableCommand {
             )
             return Date().timeIntervalSince(start)
         }
-        let environment = try await Blocking.run("bench-env") { try BenchEnvironment.read(databaseURL) }
+        let environment = try await Blocking.run("bench-env") { try BenchEnvironment.read(postgres) }
         say(
             String(
                 format: "loaded: %d members × %d days of history (%d log, history and reward rows each) in %.1f s",
@@ -93,17 +93,17 @@ struct APIBenchmark: AsyncParsableCommand {
         )
         let consumers = (0..<2).map { _ in
             CheckInConsumer(
-                configuration: .init(kafka: kafka, groupID: "bench-api", databaseURL: databaseURL, schema: schema),
+                configuration: .init(kafka: kafka, groupID: "bench-api", postgres: postgres, schema: schema),
                 logger: logger
             )
         }
         let relay = OutboxRelay(
-            configuration: .init(kafka: kafka, databaseURL: databaseURL, schema: schema),
+            configuration: .init(kafka: kafka, postgres: postgres, schema: schema),
             logger: logger
         )
         let handled: @Sendable () -> Int = { consumers.reduce(0) { $0 + $1.statistics.snapshot.handled } }
         let secret = (0..<48).map { _ in UInt8.random(in: 0...255) }
-        var reads = ReadLanes.Configuration(databaseURL: databaseURL, schema: schema)
+        var reads = ReadLanes.Configuration(postgres: postgres, schema: schema)
         reads.connections = connections
         var apiConfiguration = APIConfiguration(
             address: .init(host: "127.0.0.1", port: 0),

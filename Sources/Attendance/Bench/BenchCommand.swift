@@ -43,7 +43,7 @@ struct CheckInsBenchmark: AsyncParsableCommand {
     var window = 20_000
 
     func run() async throws {
-        let databaseURL = try database.requireDatabaseURL()
+        let postgres = try database.requireDatabase()
         let migrations = migrationsFolder.migrationsURL()
         let logger = {
             var logger = Logger(label: "attendance.bench")
@@ -62,12 +62,12 @@ struct CheckInsBenchmark: AsyncParsableCommand {
         )
         try await Blocking.run("bench-setup") {
             for name in [schema, "bench_seed_flow", "bench_copy"] {
-                try Setup.drop(schema: name, databaseURL: databaseURL)
-                _ = try Setup.migrate(databaseURL: databaseURL, schema: name, directory: migrations)
-                _ = try Setup.apply(policies, databaseURL: databaseURL, schema: name)
+                try Setup.drop(schema: name, postgres: postgres)
+                _ = try Setup.migrate(postgres: postgres, schema: name, directory: migrations)
+                _ = try Setup.apply(policies, postgres: postgres, schema: name)
             }
         }
-        let environment = try await Blocking.run("bench-env") { try BenchEnvironment.read(databaseURL) }
+        let environment = try await Blocking.run("bench-env") { try BenchEnvironment.read(postgres) }
 
         // 1. The pipeline, end to end.
         let cluster = try KafkaMockCluster(brokers: 3)
@@ -77,7 +77,7 @@ struct CheckInsBenchmark: AsyncParsableCommand {
         var consumerConfiguration = CheckInConsumer.Configuration(
             kafka: kafka,
             groupID: "bench",
-            databaseURL: databaseURL,
+            postgres: postgres,
             schema: schema
         )
         consumerConfiguration.maxBatchSize = batchSize
@@ -87,7 +87,7 @@ struct CheckInsBenchmark: AsyncParsableCommand {
             }
         }
         let relay = OutboxRelay(
-            configuration: .init(kafka: kafka, databaseURL: databaseURL, schema: schema),
+            configuration: .init(kafka: kafka, postgres: postgres, schema: schema),
             logger: logger
         )
         let handled: @Sendable () -> Int = { group.reduce(0) { $0 + $1.statistics.snapshot.handled } }
@@ -111,7 +111,7 @@ struct CheckInsBenchmark: AsyncParsableCommand {
             for consumer in group { consumer.requestStop() }
             // Let the relay drain what the last batches wrote, then stop it.
             try await Blocking.run("bench-drain") {
-                let connection = try PostgresConnection.connect(databaseURL, searchPath: schema)
+                let connection = try PostgresConnection.connect(postgres, searchPath: schema)
                 defer { connection.close() }
                 let deadline = Date().addingTimeInterval(120)
                 while Date() < deadline, (try OutboxStore.backlog(on: connection).count) > 0 { usleep(50_000) }
@@ -122,7 +122,7 @@ struct CheckInsBenchmark: AsyncParsableCommand {
         }
         let peakRSS = ProcessMemory.peakResidentMiB()
         let verified = try await Blocking.run("bench-verify") {
-            try BenchVerification.check(databaseURL: databaseURL, schema: schema, expected: report.counts)
+            try BenchVerification.check(postgres: postgres, schema: schema, expected: report.counts)
         }
         let seconds = Double(report.elapsedMilliseconds) / 1_000
         let pipelineRate = Double(requests) / seconds
@@ -131,13 +131,13 @@ struct CheckInsBenchmark: AsyncParsableCommand {
         // 2. The seed's per-message flow, on the first requests of the same workload.
         let sample = min(seedFlowSample, requests)
         let seedSeconds = try await Blocking.run("bench-seed-flow") {
-            try Self.runSeedFlow(settings: settings, sample: sample, databaseURL: databaseURL)
+            try Self.runSeedFlow(settings: settings, sample: sample, postgres: postgres)
         }
         let seedRate = Double(sample) / seedSeconds
 
         // 3. The ceiling: COPY of the final rows into empty tables.
         let copy = try await Blocking.run("bench-copy") {
-            try Self.copyCeiling(databaseURL: databaseURL, from: schema, to: "bench_copy")
+            try Self.copyCeiling(postgres: postgres, from: schema, to: "bench_copy")
         }
         let copyRate = Double(requests) / copy.seconds
 
@@ -254,11 +254,12 @@ struct CheckInsBenchmark: AsyncParsableCommand {
         return PipelineReport(counts: counts, elapsedMilliseconds: elapsed)
     }
 
-    private static func runSeedFlow(settings: CheckInWorkload.Settings, sample: Int, databaseURL: String) throws
+    private static func runSeedFlow(settings: CheckInWorkload.Settings, sample: Int, postgres: PostgresConfiguration)
+        throws
         -> Double
     {
         let connection = try PostgresConnection.connect(
-            databaseURL,
+            postgres,
             applicationName: "attendance-bench",
             searchPath: "bench_seed_flow"
         )
@@ -274,10 +275,10 @@ struct CheckInsBenchmark: AsyncParsableCommand {
         return Date().timeIntervalSince(start)
     }
 
-    private static func copyCeiling(databaseURL: String, from source: String, to target: String) throws -> (
+    private static func copyCeiling(postgres: PostgresConfiguration, from source: String, to target: String) throws -> (
         rows: Int, seconds: Double
     ) {
-        let connection = try PostgresConnection.connect(databaseURL, applicationName: "attendance-bench")
+        let connection = try PostgresConnection.connect(postgres, applicationName: "attendance-bench")
         defer { connection.close() }
         let tables = ["event_attendance_log", "event_attendance_history", "event_attendance_reward_log"]
         var data: [(String, [UInt8])] = []
@@ -310,8 +311,8 @@ enum BenchEnvironment {
         var fsync: String
     }
 
-    static func read(_ databaseURL: String) throws -> Facts {
-        let connection = try PostgresConnection.connect(databaseURL, applicationName: "attendance-bench")
+    static func read(_ postgres: PostgresConfiguration) throws -> Facts {
+        let connection = try PostgresConnection.connect(postgres, applicationName: "attendance-bench")
         defer { connection.close() }
         let rows = try connection.execute(
             "SELECT split_part(version(), ' on ', 1), current_setting('synchronous_commit'), current_setting('fsync')"
@@ -327,9 +328,10 @@ enum BenchEnvironment {
 
 enum BenchVerification {
     /// Every valid request logged once, every duplicate and malformed message accounted for, nothing left unpublished.
-    static func check(databaseURL: String, schema: String, expected: CheckInsBenchmark.WorkloadCounts) throws -> String
+    static func check(postgres: PostgresConfiguration, schema: String, expected: CheckInsBenchmark.WorkloadCounts)
+        throws -> String
     {
-        let connection = try PostgresConnection.connect(databaseURL, searchPath: schema)
+        let connection = try PostgresConnection.connect(postgres, searchPath: schema)
         defer { connection.close() }
         let rows = try connection.execute(
             """

@@ -24,22 +24,22 @@ struct ReplayBenchmark: AsyncParsableCommand {
     @Option(name: .customLong("chunk-size"), help: "Log rows per rebuild chunk.") var chunkSize = 20_000
 
     func run() async throws {
-        let url = try database.requireDatabaseURL()
+        let postgres = try database.requireDatabase()
         let migrations = migrationsFolder.migrationsURL()
         let schema = "bench_replay"
         let (rows, events, days, chunkSize) = (rows, events, days, chunkSize)
-        let environment = try await Blocking.run("bench-env") { try BenchEnvironment.read(url) }
+        let environment = try await Blocking.run("bench-env") { try BenchEnvironment.read(postgres) }
         say("bench replay: \(rows) log rows, \(events) events, \(days) days per member, chunks of \(chunkSize)")
 
         let setupSeconds = try await Blocking.run("bench-setup") { () throws -> Double in
-            try Setup.drop(schema: schema, databaseURL: url)
-            _ = try Setup.migrate(databaseURL: url, schema: schema, directory: migrations)
+            try Setup.drop(schema: schema, postgres: postgres)
+            _ = try Setup.migrate(postgres: postgres, schema: schema, directory: migrations)
             let firstDay = DemoEvents.firstDay(daysAgo: days * 2)
             let policies = try DemoEvents.policies(ids: (1...Int64(events)).map { $0 }, startingAt: firstDay)
-            _ = try Setup.apply(policies, databaseURL: url, schema: schema)
+            _ = try Setup.apply(policies, postgres: postgres, schema: schema)
             let started = ContinuousClock.now
             let connection = try PostgresConnection.connect(
-                url,
+                postgres,
                 applicationName: "attendance-bench",
                 searchPath: schema
             )
@@ -52,11 +52,15 @@ struct ReplayBenchmark: AsyncParsableCommand {
 
         let report = try await Blocking.run("bench-replay") { () throws -> [String] in
             let reader = try PostgresConnection.connect(
-                url,
+                postgres,
                 applicationName: "attendance-bench-read",
                 searchPath: schema
             )
-            let writer = try PostgresConnection.connect(url, applicationName: "attendance-bench", searchPath: schema)
+            let writer = try PostgresConnection.connect(
+                postgres,
+                applicationName: "attendance-bench",
+                searchPath: schema
+            )
             defer {
                 reader.close()
                 writer.close()

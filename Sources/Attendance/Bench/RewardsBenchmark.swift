@@ -37,7 +37,7 @@ struct RewardsBenchmark: AsyncParsableCommand {
     var window = 40_000
 
     func run() async throws {
-        let databaseURL = try database.requireDatabaseURL()
+        let postgres = try database.requireDatabase()
         let migrations = migrationsFolder.migrationsURL()
         let topicsURL = topicsFolder.topicsURL()
         let logger = {
@@ -59,14 +59,14 @@ struct RewardsBenchmark: AsyncParsableCommand {
             )
         )
         try await Blocking.run("bench-setup") { [members] in
-            try Setup.drop(schema: schema, databaseURL: databaseURL)
-            _ = try Setup.migrate(databaseURL: databaseURL, schema: schema, directory: migrations)
-            _ = try Setup.apply([policy], databaseURL: databaseURL, schema: schema)
-            let connection = try PostgresConnection.connect(databaseURL, searchPath: schema)
+            try Setup.drop(schema: schema, postgres: postgres)
+            _ = try Setup.migrate(postgres: postgres, schema: schema, directory: migrations)
+            _ = try Setup.apply([policy], postgres: postgres, schema: schema)
+            let connection = try PostgresConnection.connect(postgres, searchPath: schema)
             defer { connection.close() }
             try RewardBacklog.seed(eventID: 1, members: members, days: days, on: connection)
         }
-        let environment = try await Blocking.run("bench-env") { try BenchEnvironment.read(databaseURL) }
+        let environment = try await Blocking.run("bench-env") { try BenchEnvironment.read(postgres) }
         let cluster = try KafkaMockCluster(brokers: 3)
         _ = try TopicReconciler.apply(try TopicSpec.loadAll(from: topicsURL), mock: cluster)
         let kafka = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)
@@ -88,7 +88,7 @@ struct RewardsBenchmark: AsyncParsableCommand {
             var configuration = RewardSettler.Configuration(
                 kafka: kafka,
                 groupID: "bench",
-                databaseURL: databaseURL,
+                postgres: postgres,
                 schema: schema,
                 api: api
             )
@@ -107,7 +107,7 @@ struct RewardsBenchmark: AsyncParsableCommand {
             let start = Date()
             try await Blocking.run("bench-producer") { [window] in
                 try Self.produce(
-                    databaseURL: databaseURL,
+                    postgres: postgres,
                     schema: schema,
                     kafka: kafka,
                     window: window,
@@ -128,7 +128,7 @@ struct RewardsBenchmark: AsyncParsableCommand {
                     guard Date() < deadline else { throw BenchFailure("rewards still pending after 30 min") }
                     usleep(10_000)
                 }
-                let connection = try PostgresConnection.connect(databaseURL, searchPath: schema)
+                let connection = try PostgresConnection.connect(postgres, searchPath: schema)
                 defer { connection.close() }
                 while try connection.execute(
                     "SELECT count(*) FROM event_attendance_reward_log WHERE status = 'PENDING'"
@@ -145,7 +145,7 @@ struct RewardsBenchmark: AsyncParsableCommand {
         }
         let peakRSS = ProcessMemory.peakResidentMiB()
         let report = try await Blocking.run("bench-report") {
-            try RewardsBenchReport.read(databaseURL: databaseURL, schema: schema, ledger: fake.ledger)
+            try RewardsBenchReport.read(postgres: postgres, schema: schema, ledger: fake.ledger)
         }
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let memory = ProcessInfo.processInfo.physicalMemory / 1_073_741_824
@@ -172,14 +172,14 @@ struct RewardsBenchmark: AsyncParsableCommand {
     }
 
     private static func produce(
-        databaseURL: String,
+        postgres: PostgresConfiguration,
         schema: String,
         kafka: KafkaConfiguration,
         window: Int,
         settlers: [RewardSettler],
         logger: Logger
     ) throws {
-        let connection = try PostgresConnection.connect(databaseURL, searchPath: schema)
+        let connection = try PostgresConnection.connect(postgres, searchPath: schema)
         let commands = try RewardBacklog.commands(on: connection)
         connection.close()
         let producer = try KafkaProducer(configuration: kafka, logger: logger)
@@ -206,8 +206,8 @@ enum RewardsBenchReport {
         var verification = ""
     }
 
-    static func read(databaseURL: String, schema: String, ledger: FakeRewardLedger) throws -> Figures {
-        let connection = try PostgresConnection.connect(databaseURL, searchPath: schema)
+    static func read(postgres: PostgresConfiguration, schema: String, ledger: FakeRewardLedger) throws -> Figures {
+        let connection = try PostgresConnection.connect(postgres, searchPath: schema)
         defer { connection.close() }
         let rows = try connection.execute(
             """

@@ -19,13 +19,13 @@ struct ConsumeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let brokers = try kafka.requireBrokers()
-        let databaseURL = try database.requireDatabaseURL()
+        let postgres = try database.requireDatabase()
         let schema = try database.resolvedSchema()
         let logger = try log.logger(label: "attendance.consume")
         let configuration = tuning.consumerConfiguration(
             kafka: kafka.kafkaConfiguration(brokers: brokers),
             groupID: try consumerGroup.resolvedGroupID(),
-            databaseURL: databaseURL,
+            postgres: postgres,
             schema: schema
         )
         let (address, registry) = try operations.bootstrap(for: .consume)
@@ -35,7 +35,7 @@ struct ConsumeCommand: AsyncParsableCommand {
         let surface = OperationsSurface(
             address: address,
             registry: registry,
-            sampler: .init(databaseURL: databaseURL, schema: schema, kafka: kafka.kafkaConfiguration(brokers: brokers)),
+            sampler: .init(postgres: postgres, schema: schema, kafka: kafka.kafkaConfiguration(brokers: brokers)),
             consumers: consumers,
             logger: logger
         )
@@ -60,14 +60,14 @@ struct RelayCommand: AsyncParsableCommand {
 
     func run() async throws {
         let brokers = try kafka.requireBrokers()
-        let databaseURL = try database.requireDatabaseURL()
+        let postgres = try database.requireDatabase()
         let schema = try database.resolvedSchema()
         let logger = try log.logger(label: "attendance.relay")
         let (address, registry) = try operations.bootstrap(for: .relay)
         let relay = OutboxRelay(
             configuration: OutboxRelay.Configuration(
                 kafka: kafka.kafkaConfiguration(brokers: brokers),
-                databaseURL: databaseURL,
+                postgres: postgres,
                 schema: schema
             ),
             logger: logger
@@ -75,7 +75,7 @@ struct RelayCommand: AsyncParsableCommand {
         let surface = OperationsSurface(
             address: address,
             registry: registry,
-            sampler: .init(databaseURL: databaseURL, schema: schema, kafka: kafka.kafkaConfiguration(brokers: brokers)),
+            sampler: .init(postgres: postgres, schema: schema, kafka: kafka.kafkaConfiguration(brokers: brokers)),
             relay: relay,
             logger: logger
         )

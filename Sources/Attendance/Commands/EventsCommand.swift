@@ -23,11 +23,11 @@ struct EventsCommand: AsyncParsableCommand {
         var files: [String]
 
         func run() async throws {
-            let url = try database.requireDatabaseURL()
+            let postgres = try database.requireDatabase()
             let schema = try database.resolvedSchema()
             let policies = try Setup.loadPolicies(files)
             let outcomes = try await Blocking.run("events-apply") {
-                try Setup.apply(policies, databaseURL: url, schema: schema)
+                try Setup.apply(policies, postgres: postgres, schema: schema)
             }
             for (policy, outcome) in outcomes {
                 say("event \(policy.id) \"\(policy.name)\": \(outcome)")

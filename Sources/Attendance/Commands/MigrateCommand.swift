@@ -11,11 +11,11 @@ struct MigrateCommand: AsyncParsableCommand {
     @OptionGroup var migrations: MigrationsFolderOptions
 
     func run() async throws {
-        let url = try database.requireDatabaseURL()
+        let postgres = try database.requireDatabase()
         let schema = try database.resolvedSchema()
         let directory = migrations.migrationsURL()
         let report = try await Blocking.run("migrate") {
-            try Setup.migrate(databaseURL: url, schema: schema, directory: directory)
+            try Setup.migrate(postgres: postgres, schema: schema, directory: directory)
         }
         for migration in report.applied {
             say("applied \(String(format: "%04d", migration.version))_\(migration.name)")

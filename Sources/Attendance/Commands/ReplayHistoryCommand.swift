@@ -46,7 +46,7 @@ struct ReplayHistoryCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let url = try database.requireDatabaseURL()
+        let postgres = try database.requireDatabase()
         let schema = try database.resolvedSchema()
         let configuration = {
             var configuration = HistoryRebuild.Configuration()
@@ -61,11 +61,15 @@ struct ReplayHistoryCommand: AsyncParsableCommand {
 
         let result = try await Blocking.run("replay-history") { () throws -> ReplayHistoryResult in
             let reader = try PostgresConnection.connect(
-                url,
+                postgres,
                 applicationName: "attendance-replay-read",
                 searchPath: schema
             )
-            let writer = try PostgresConnection.connect(url, applicationName: "attendance-replay", searchPath: schema)
+            let writer = try PostgresConnection.connect(
+                postgres,
+                applicationName: "attendance-replay",
+                searchPath: schema
+            )
             defer {
                 reader.close()
                 writer.close()

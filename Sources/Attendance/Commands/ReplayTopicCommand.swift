@@ -56,7 +56,7 @@ struct ReplayTopicCommand: AsyncParsableCommand {
 
     func run() async throws {
         let brokers = try kafka.requireBrokers()
-        let url = try database.requireDatabaseURL()
+        let postgres = try database.requireDatabase()
         let live = try database.resolvedSchema()
         let liveGroup = try consumerGroup.resolvedGroupID()
         let group = replayGroup ?? "attendance-replay-\(into)"
@@ -68,8 +68,8 @@ struct ReplayTopicCommand: AsyncParsableCommand {
         let migrations = migrationsFolder.migrationsURL()
         let target = into
         let events = try await Blocking.run("replay-setup") {
-            _ = try Setup.migrate(databaseURL: url, schema: target, directory: migrations)
-            let connection = try PostgresConnection.connect(url, applicationName: "attendance-replay")
+            _ = try Setup.migrate(postgres: postgres, schema: target, directory: migrations)
+            let connection = try PostgresConnection.connect(postgres, applicationName: "attendance-replay")
             defer { connection.close() }
             return try ReplaySchema.copyEvents(from: live, to: target, on: connection)
         }
@@ -78,7 +78,7 @@ struct ReplayTopicCommand: AsyncParsableCommand {
         var configuration = tuning.consumerConfiguration(
             kafka: kafka.kafkaConfiguration(brokers: brokers),
             groupID: group,
-            databaseURL: url,
+            postgres: postgres,
             schema: into
         )
         configuration.emitsSideEffects = false

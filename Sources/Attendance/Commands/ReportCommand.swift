@@ -28,7 +28,7 @@ struct ReportCommand: AsyncParsableCommand {
     var format = "json"
 
     func run() async throws {
-        let databaseURL = try database.requireDatabaseURL()
+        let postgres = try database.requireDatabase()
         let schema = try database.resolvedSchema()
         guard let format = EventSummaryReport.Format(rawValue: format) else {
             throw ConfigurationError("--format must be json or csv")
@@ -38,7 +38,7 @@ struct ReportCommand: AsyncParsableCommand {
         let eventID = event
         let text = try await Blocking.run("report") { () throws -> String? in
             let connection = try PostgresConnection.connect(
-                databaseURL,
+                postgres,
                 applicationName: "attendance-report",
                 searchPath: schema
             )

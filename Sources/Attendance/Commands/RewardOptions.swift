@@ -64,7 +64,7 @@ struct RewardOptions: ParsableArguments {
 
     func settlerConfiguration(
         kafka: KafkaConfiguration,
-        databaseURL: String,
+        postgres: PostgresConfiguration,
         schema: String,
         urls: (points: String, coupons: String)
     ) throws -> RewardSettler.Configuration {
@@ -77,7 +77,7 @@ struct RewardOptions: ParsableArguments {
         var configuration = RewardSettler.Configuration(
             kafka: kafka,
             groupID: group,
-            databaseURL: databaseURL,
+            postgres: postgres,
             schema: schema,
             api: api
         )

@@ -23,7 +23,7 @@ struct RewardsListCommand: AsyncParsableCommand {
     @Option(help: "Most rewards listed.") var limit = 50
 
     func run() async throws {
-        let databaseURL = try database.requireDatabaseURL()
+        let postgres = try database.requireDatabase()
         let schema = try database.resolvedSchema()
         var filter: RewardStatus?
         if let status {
@@ -36,7 +36,7 @@ struct RewardsListCommand: AsyncParsableCommand {
         }
         let (counts, rewards) = try await Blocking.run("rewards-list") { [event, limit, filter] in
             let connection = try PostgresConnection.connect(
-                databaseURL,
+                postgres,
                 applicationName: "attendance-rewards",
                 searchPath: schema
             )
@@ -78,11 +78,11 @@ struct RewardsRetryCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let databaseURL = try database.requireDatabaseURL()
+        let postgres = try database.requireDatabase()
         let schema = try database.resolvedSchema()
         let redriven = try await Blocking.run("rewards-retry") { [keys, event] in
             let connection = try PostgresConnection.connect(
-                databaseURL,
+                postgres,
                 applicationName: "attendance-rewards",
                 searchPath: schema
             )

@@ -47,7 +47,7 @@ struct RunCommand: AsyncParsableCommand {
     var demoMembers = 20_000
 
     func run() async throws {
-        let databaseURL = try database.requireDatabaseURL()
+        let postgres = try database.requireDatabase()
         let logger = try log.logger(label: "attendance.run")
         let (address, registry) = try operations.bootstrap(for: .run)
         let isEmbedded = embedded || kafka.resolvedBrokers() == nil
@@ -60,7 +60,7 @@ struct RunCommand: AsyncParsableCommand {
             if database.usesDefaultSchema {
                 database.schema = Self.embeddedSchema
                 try await Blocking.run("reset") {
-                    try Setup.drop(schema: Self.embeddedSchema, databaseURL: databaseURL)
+                    try Setup.drop(schema: Self.embeddedSchema, postgres: postgres)
                 }
             }
             groupID = "attendance-embedded-\(Int(Date().timeIntervalSince1970))"
@@ -90,7 +90,7 @@ struct RunCommand: AsyncParsableCommand {
 
         let migrationsURL = migrationsFolder.migrationsURL()
         let report = try await Blocking.run("migrate") {
-            try Setup.migrate(databaseURL: databaseURL, schema: schema, directory: migrationsURL)
+            try Setup.migrate(postgres: postgres, schema: schema, directory: migrationsURL)
         }
         say("database schema \(schema): \(report.applied.count) migrations applied, \(report.alreadyApplied) already")
 
@@ -98,7 +98,7 @@ struct RunCommand: AsyncParsableCommand {
         let consumerConfiguration = tuning.consumerConfiguration(
             kafka: kafkaConfiguration,
             groupID: groupID,
-            databaseURL: databaseURL,
+            postgres: postgres,
             schema: schema
         )
         let consumers = (0..<(try tuning.resolvedConsumers())).map { _ in
@@ -107,7 +107,7 @@ struct RunCommand: AsyncParsableCommand {
         let relay = OutboxRelay(
             configuration: OutboxRelay.Configuration(
                 kafka: kafkaConfiguration,
-                databaseURL: databaseURL,
+                postgres: postgres,
                 schema: schema
             ),
             logger: logger
@@ -121,7 +121,7 @@ struct RunCommand: AsyncParsableCommand {
             let firstDay = DemoEvents.firstDay(daysAgo: days)
             let policies = try DemoEvents.policies(ids: [1, 2], startingAt: firstDay)
             let outcomes = try await Blocking.run("events") {
-                try Setup.apply(policies, databaseURL: databaseURL, schema: schema)
+                try Setup.apply(policies, postgres: postgres, schema: schema)
             }
             for (policy, outcome) in outcomes { print("demo event \(policy.id): \(outcome)") }
             let settings = CheckInWorkload.Settings(
@@ -169,7 +169,7 @@ struct RunCommand: AsyncParsableCommand {
                 let rewardSettler = RewardSettler(
                     configuration: try rewards.settlerConfiguration(
                         kafka: kafkaConfiguration,
-                        databaseURL: databaseURL,
+                        postgres: postgres,
                         schema: schema,
                         urls: urls
                     ),
@@ -180,7 +180,7 @@ struct RunCommand: AsyncParsableCommand {
             }
             if let server = try await apiServer(
                 kafka: kafkaConfiguration,
-                databaseURL: databaseURL,
+                postgres: postgres,
                 schema: schema,
                 embedded: isEmbedded,
                 logger: logger
@@ -191,7 +191,7 @@ struct RunCommand: AsyncParsableCommand {
             let surface = OperationsSurface(
                 address: address,
                 registry: registry,
-                sampler: .init(databaseURL: databaseURL, schema: schema, kafka: kafkaConfiguration),
+                sampler: .init(postgres: postgres, schema: schema, kafka: kafkaConfiguration),
                 consumers: consumers,
                 relay: relay,
                 settler: settler,
@@ -216,7 +216,7 @@ extension RunCommand {
     /// token and a few requests to try; otherwise it runs when a verification key is configured.
     func apiServer(
         kafka: KafkaConfiguration,
-        databaseURL: String,
+        postgres: PostgresConfiguration,
         schema: String,
         embedded: Bool,
         logger: Logger
@@ -233,7 +233,7 @@ extension RunCommand {
         }
         let configuration = try api.configuration(
             kafka: kafka,
-            databaseURL: databaseURL,
+            postgres: postgres,
             schema: schema,
             keys: demoSecret.map { TokenVerifier.Keys(hs256Secret: $0) },
             issuer: embedded ? "attendance-demo" : nil,

@@ -24,12 +24,12 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var operations: OperationsOptions
 
     func run() async throws {
-        let databaseURL = try database.requireDatabaseURL()
+        let postgres = try database.requireDatabase()
         let brokers = try kafka.requireBrokers()
         let logger = try log.logger(label: "attendance.serve")
         let configuration = try api.configuration(
             kafka: kafka.kafkaConfiguration(brokers: brokers),
-            databaseURL: databaseURL,
+            postgres: postgres,
             schema: try database.resolvedSchema()
         )
         let (address, registry) = try operations.bootstrap(for: .serve)

@@ -23,7 +23,7 @@ struct SettleCommand: AsyncParsableCommand {
 
     func run() async throws {
         let brokers = try kafka.requireBrokers()
-        let databaseURL = try database.requireDatabaseURL()
+        let postgres = try database.requireDatabase()
         let schema = try database.resolvedSchema()
         let urls = try rewards.requireURLs()
         let logger = try log.logger(label: "attendance.settle")
@@ -31,7 +31,7 @@ struct SettleCommand: AsyncParsableCommand {
         let settler = RewardSettler(
             configuration: try rewards.settlerConfiguration(
                 kafka: kafka.kafkaConfiguration(brokers: brokers),
-                databaseURL: databaseURL,
+                postgres: postgres,
                 schema: schema,
                 urls: urls
             ),
@@ -40,7 +40,7 @@ struct SettleCommand: AsyncParsableCommand {
         let surface = OperationsSurface(
             address: address,
             registry: registry,
-            sampler: .init(databaseURL: databaseURL, schema: schema, kafka: kafka.kafkaConfiguration(brokers: brokers)),
+            sampler: .init(postgres: postgres, schema: schema, kafka: kafka.kafkaConfiguration(brokers: brokers)),
             settler: settler,
             logger: logger
         )

@@ -27,7 +27,7 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         let brokers = try kafkaOptions.requireBrokers()
-        let databaseURL = try database.requireDatabaseURL()
+        let postgres = try database.requireDatabase()
         let schema = try database.resolvedSchema()
         let group = try consumerGroup.resolvedGroupID()
         let kafka = kafkaOptions.kafkaConfiguration(brokers: brokers)
@@ -38,7 +38,7 @@ struct StatusCommand: AsyncParsableCommand {
         let quiet = logger
         let report = try await Blocking.run("status") {
             try StatusReport.collect(
-                databaseURL: databaseURL,
+                postgres: postgres,
                 schema: schema,
                 groupID: group,
                 kafka: kafka,

@@ -80,23 +80,41 @@ struct CheckInWorkload: IteratorProtocol {
         let requestedAt = settings.firstDay.adding(seconds: Int64(day) * 86_400 + secondOfDay)
         let requestID = round == 0 ? "r\(eventID)-\(memberID)-\(day)" : "r\(eventID)-\(memberID)-\(day)-\(round)"
         let key = Array("\(eventID):\(memberID)".utf8)
-        let value = Array(
-            """
-            {"request_id":"\(requestID)","event_id":\(eventID),"member_id":\(memberID),\
-            "requested_at":"\(requestedAt)","channel":"APP"}
-            """.utf8
-        )
+        let value = Self.checkIn(requestID: requestID, eventID: eventID, memberID: memberID, at: "\(requestedAt)")
         queued.append(Message(key: key, value: value, kind: .valid))
         if random.nextDouble() < settings.duplicateRate {
             queued.append(Message(key: key, value: value, kind: .duplicate))
         }
         if random.nextDouble() < settings.retapRate {
-            let retap = Array(
-                "{\"request_id\":\"\(requestID)-again\",\"event_id\":\(eventID),\"member_id\":\(memberID),\"requested_at\":\"\(requestedAt.adding(seconds: 60))\",\"channel\":\"WEB\"}"
-                    .utf8
+            let retap = Self.checkIn(
+                requestID: "\(requestID)-again",
+                eventID: eventID,
+                memberID: memberID,
+                at: "\(requestedAt.adding(seconds: 60))",
+                channel: "WEB"
             )
             queued.append(Message(key: key, value: retap, kind: .valid))
         }
+    }
+
+    /// A well-formed check-in request as upstream services send it (schema in `topics/`). The malformed ones below
+    /// are written by hand: no writer produces them.
+    private static func checkIn(
+        requestID: String,
+        eventID: Int64,
+        memberID: Int64,
+        at requestedAt: String,
+        channel: String = "APP"
+    ) -> [UInt8] {
+        var json = JSONText(reservingCapacity: 160)
+        json.beginObject()
+        json.field("request_id", requestID)
+        json.field("event_id", eventID)
+        json.field("member_id", memberID)
+        json.field("requested_at", requestedAt)
+        json.field("channel", channel)
+        json.endObject()
+        return json.utf8
     }
 
     private mutating func malformed(eventID: Int64, memberID: Int64) -> Message {

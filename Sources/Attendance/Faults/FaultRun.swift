@@ -1,5 +1,6 @@
 import Consumer
 import Domain
+import FakeRewardAPI
 import Foundation
 import Logging
 import Projections
@@ -18,7 +19,7 @@ final class FaultRun: @unchecked Sendable {
         var scenario: FaultScenario
         var long: Bool
         var minimumRequests: Int
-        var databaseURL: String
+        var postgres: PostgresConfiguration
         var migrations: URL
         var topicsDirectory: String
         var logDirectory: URL
@@ -68,13 +69,13 @@ final class FaultRun: @unchecked Sendable {
 
     func execute() throws -> FaultReport {
         let started = Date()
-        let url = settings.databaseURL
-        try Setup.drop(schema: schema, databaseURL: url)
-        _ = try Setup.migrate(databaseURL: url, schema: schema, directory: settings.migrations)
+        let postgres = settings.postgres
+        try Setup.drop(schema: schema, postgres: postgres)
+        _ = try Setup.migrate(postgres: postgres, schema: schema, directory: settings.migrations)
         let days = 10
         let firstDay = DemoEvents.firstDay(daysAgo: days + 1)
         let policies = try DemoEvents.policies(ids: [1, 2], startingAt: firstDay)
-        _ = try Setup.apply(policies, databaseURL: url, schema: schema)
+        _ = try Setup.apply(policies, postgres: postgres, schema: schema)
 
         let cluster = try MockClusterProcess(
             topicsDirectory: settings.topicsDirectory,
@@ -82,7 +83,8 @@ final class FaultRun: @unchecked Sendable {
         )
         defer { cluster.stop() }
         let environment = [
-            "DATABASE_URL": url, "ATTENDANCE_BROKERS": cluster.bootstrapServers, "ATTENDANCE_SCHEMA": schema,
+            "DATABASE_URL": postgres.conninfo, "ATTENDANCE_BROKERS": cluster.bootstrapServers,
+            "ATTENDANCE_SCHEMA": schema,
             "ATTENDANCE_GROUP_ID": "faults", "ATTENDANCE_LOG_LEVEL": "warning", "ATTENDANCE_LOG_FORMAT": "json",
             // A killed member holds its partitions until the session times out: keep that short, as one would
             // for a latency-sensitive group.
@@ -111,7 +113,8 @@ final class FaultRun: @unchecked Sendable {
             service(
                 "settler",
                 [
-                    "settle", "--points-api-url", apiURL, "--coupons-api-url", apiURL, "--request-timeout-ms", "1000",
+                    "settle", "--points-api-postgres", apiURL, "--coupons-api-postgres", apiURL, "--request-timeout-ms",
+                    "1000",
                     "--max-attempts", "30", "--max-backoff-ms", "5000", "--settler-group-id", "faults-settler",
                 ]
             ),
@@ -131,7 +134,7 @@ final class FaultRun: @unchecked Sendable {
         try waitForQuiescence(highWatermarks: traffic.highWatermarks)
         try checkInvariants(traffic: traffic, bootstrap: cluster.bootstrapServers)
         report.seconds = Date().timeIntervalSince(started)
-        try? Setup.drop(schema: schema, databaseURL: url)
+        try? Setup.drop(schema: schema, postgres: postgres)
         return report
     }
 
@@ -263,7 +266,7 @@ final class FaultRun: @unchecked Sendable {
     // MARK: Checks
 
     private func connection() throws -> PostgresConnection {
-        try PostgresConnection.connect(settings.databaseURL, applicationName: "attendance-faults", searchPath: schema)
+        try PostgresConnection.connect(settings.postgres, applicationName: "attendance-faults", searchPath: schema)
     }
 
     private func waitForQuiescence(highWatermarks: [Int32: Int64]) throws {
@@ -366,10 +369,9 @@ final class FaultRun: @unchecked Sendable {
     /// Distinct idempotency keys the fake API paid (its ledger counts a key once, however often it is sent).
     static func paidByAPI(_ baseURL: String) throws -> Int {
         guard let url = URL(string: baseURL + "/v1/ledger/summary"), let data = try? Data(contentsOf: url),
-            let summary = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let paid = summary["paid"] as? Int
+            let summary = try? JSONDecoder().decode(FakeRewardLedger.Counters.self, from: data)
         else { throw FaultSuiteError("cannot read the fake reward API's ledger") }
-        return paid
+        return summary.paid
     }
 
     private func readDeadLetters(bootstrap: String, expected: Int) throws -> (distinct: Int, copies: Int) {

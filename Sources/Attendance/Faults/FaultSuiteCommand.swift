@@ -38,7 +38,7 @@ struct FaultSuiteCommand: AsyncParsableCommand {
     var postgresRestart: String?
 
     func run() async throws {
-        let databaseURL = try database.requireDatabaseURL()
+        let postgres = try database.requireDatabase()
         let scenarios = try selectedScenarios()
         let restart = postgresRestart ?? Environment.values["ATTENDANCE_FAULTS_POSTGRES_RESTART"]
         let logDirectory = FileManager.default.temporaryDirectory
@@ -56,7 +56,7 @@ struct FaultSuiteCommand: AsyncParsableCommand {
                 scenario: scenario,
                 long: long,
                 minimumRequests: requests ?? (long ? 60_000 : 8_000),
-                databaseURL: databaseURL,
+                postgres: postgres,
                 migrations: migrationsFolder.migrationsURL(),
                 topicsDirectory: topicsFolder.topicsURL().path,
                 logDirectory: logDirectory,

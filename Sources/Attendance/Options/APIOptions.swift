@@ -2,6 +2,7 @@ import ArgumentParser
 import AttendanceAPI
 import Consumer
 import Foundation
+import Projections
 
 /// Settings of the HTTP API (`serve`, and `run`, which starts it too). Every flag has an environment variable.
 struct APIOptions: ParsableArguments {
@@ -145,7 +146,7 @@ struct APIOptions: ParsableArguments {
     /// The whole API configuration; `keys` and `issuer`/`audience` overrides are for the embedded demo.
     func configuration(
         kafka: KafkaConfiguration,
-        databaseURL: String,
+        postgres: PostgresConfiguration,
         schema: String,
         keys override: TokenVerifier.Keys? = nil,
         issuer defaultIssuer: String? = nil,
@@ -158,7 +159,7 @@ struct APIOptions: ParsableArguments {
         }
         let issuer = try resolvedIssuer(default: defaultIssuer)
         let audience = try resolvedAudience(default: defaultAudience)
-        var reads = ReadLanes.Configuration(databaseURL: databaseURL, schema: schema)
+        var reads = ReadLanes.Configuration(postgres: postgres, schema: schema)
         reads.connections = try integer(
             connections,
             "ATTENDANCE_API_DB_CONNECTIONS",

@@ -34,13 +34,13 @@ struct ConsumerOptions: ParsableArguments {
     func consumerConfiguration(
         kafka: KafkaConfiguration,
         groupID: String,
-        databaseURL: String,
+        postgres: PostgresConfiguration,
         schema: String
     ) -> CheckInConsumer.Configuration {
         var configuration = CheckInConsumer.Configuration(
             kafka: kafka,
             groupID: groupID,
-            databaseURL: databaseURL,
+            postgres: postgres,
             schema: schema
         )
         configuration.maxBatchSize = batchSize

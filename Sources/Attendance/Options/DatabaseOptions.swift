@@ -1,4 +1,5 @@
 import ArgumentParser
+import Projections
 
 /// Where Postgres is and which schema holds the tables, for the commands that use the live tables.
 struct DatabaseOptions: ParsableArguments {
@@ -7,7 +8,7 @@ struct DatabaseOptions: ParsableArguments {
     @Option(name: .long, help: "Postgres schema holding the tables (env ATTENDANCE_SCHEMA, default event_platform).")
     var schema: String?
 
-    func requireDatabaseURL() throws -> String { try connection.requireDatabaseURL() }
+    func requireDatabase() throws -> PostgresConfiguration { try connection.requireDatabase() }
 
     /// True when neither `--schema` nor `ATTENDANCE_SCHEMA` names one.
     var usesDefaultSchema: Bool { Environment.value(schema, "ATTENDANCE_SCHEMA") == nil }

@@ -6,9 +6,9 @@ import Projections
 
 /// The set-up steps shared by `migrate`, `topics apply`, `events apply`, `run` and the benchmarks.
 enum Setup {
-    static func migrate(databaseURL: String, schema: String, directory: URL) throws -> MigrationReport {
+    static func migrate(postgres: PostgresConfiguration, schema: String, directory: URL) throws -> MigrationReport {
         let migrations = try Migration.load(from: directory)
-        let connection = try PostgresConnection.connect(databaseURL, applicationName: "attendance-migrate")
+        let connection = try PostgresConnection.connect(postgres, applicationName: "attendance-migrate")
         defer { connection.close() }
         return try MigrationRunner(schema: schema).migrate(connection, migrations: migrations)
     }
@@ -34,11 +34,11 @@ enum Setup {
         return policies
     }
 
-    static func apply(_ policies: [EventPolicy], databaseURL: String, schema: String) throws -> [(
+    static func apply(_ policies: [EventPolicy], postgres: PostgresConfiguration, schema: String) throws -> [(
         EventPolicy, EventApplyOutcome
     )] {
         let connection = try PostgresConnection.connect(
-            databaseURL,
+            postgres,
             applicationName: "attendance-events",
             searchPath: schema
         )
@@ -46,8 +46,8 @@ enum Setup {
         return try policies.map { ($0, try EventCatalog.apply($0, on: connection)) }
     }
 
-    static func drop(schema: String, databaseURL: String) throws {
-        let connection = try PostgresConnection.connect(databaseURL, applicationName: "attendance-bench")
+    static func drop(schema: String, postgres: PostgresConfiguration) throws {
+        let connection = try PostgresConnection.connect(postgres, applicationName: "attendance-bench")
         defer { connection.close() }
         try connection.executeScript("DROP SCHEMA IF EXISTS \(PostgresConnection.quoteIdentifier(schema)) CASCADE")
     }

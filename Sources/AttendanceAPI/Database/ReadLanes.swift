@@ -15,7 +15,7 @@ import Projections
 /// in `init`; each lane's store is confined to that lane's thread.
 public final class ReadLanes: @unchecked Sendable {
     public struct Configuration: Sendable {
-        public var databaseURL: String
+        public var postgres: PostgresConfiguration
         public var schema: String
         /// Connections (and threads). Default 4: reads are short index look-ups, and a 2-core host is saturated
         /// by its CPU long before 4 connections are.
@@ -23,8 +23,8 @@ public final class ReadLanes: @unchecked Sendable {
         /// Jobs allowed to wait for a lane; past this a read answers 503 at once instead of queueing without bound.
         public var maxQueued: Int = 2_048
 
-        public init(databaseURL: String, schema: String) {
-            self.databaseURL = databaseURL
+        public init(postgres: PostgresConfiguration, schema: String) {
+            self.postgres = postgres
             self.schema = schema
         }
     }
@@ -42,7 +42,7 @@ public final class ReadLanes: @unchecked Sendable {
     public init(configuration: Configuration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
-        let url = configuration.databaseURL
+        let postgres = configuration.postgres
         let schema = configuration.schema
         for index in 0..<max(1, configuration.connections) {
             // The store's statements are prepared per session, so a connection counts as made once they are.
@@ -52,7 +52,7 @@ public final class ReadLanes: @unchecked Sendable {
                 reconnectBackoff: Backoff(initial: .milliseconds(200), maximum: .seconds(5)),
                 connect: {
                     try PostgresConnection.connect(
-                        url,
+                        postgres,
                         applicationName: "attendance-api",
                         searchPath: schema,
                         logger: logger

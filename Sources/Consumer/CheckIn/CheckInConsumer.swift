@@ -12,7 +12,7 @@ public final class CheckInConsumer: Service, Sendable {
     public struct Configuration: Sendable {
         public var kafka: KafkaConfiguration
         public var groupID: String
-        public var databaseURL: String
+        public var postgres: PostgresConfiguration
         public var schema: String
         public var topics: TopicNames = .standard
         /// Most messages written in one transaction.
@@ -39,10 +39,10 @@ public final class CheckInConsumer: Service, Sendable {
             case timestamp(millisecondsSinceEpoch: Int64)
         }
 
-        public init(kafka: KafkaConfiguration, groupID: String, databaseURL: String, schema: String) {
+        public init(kafka: KafkaConfiguration, groupID: String, postgres: PostgresConfiguration, schema: String) {
             self.kafka = kafka
             self.groupID = groupID
-            self.databaseURL = databaseURL
+            self.postgres = postgres
             self.schema = schema
         }
     }
@@ -71,10 +71,10 @@ public final class CheckInConsumer: Service, Sendable {
             logger: logger,
             onCommit: onCommit
         )
-        let url = configuration.databaseURL
+        let postgres = configuration.postgres
         let schema = configuration.schema
         let lane = DatabaseLane(name: "check-in-consumer", reconnectBackoff: configuration.retryBackoff) {
-            try PostgresConnection.connect(url, applicationName: "attendance-consumer", searchPath: schema)
+            try PostgresConnection.connect(postgres, applicationName: "attendance-consumer", searchPath: schema)
         }
         defer { lane.shutdown() }
         try await lane.runLoop(stop: stop) { database in try worker.run(on: database) }

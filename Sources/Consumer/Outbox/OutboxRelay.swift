@@ -12,7 +12,7 @@ import Synchronization
 public final class OutboxRelay: Service, Sendable {
     public struct Configuration: Sendable {
         public var kafka: KafkaConfiguration
-        public var databaseURL: String
+        public var postgres: PostgresConfiguration
         public var schema: String
         /// Rows published per round trip.
         public var batchSize = 5_000
@@ -22,9 +22,9 @@ public final class OutboxRelay: Service, Sendable {
         public var deliveryTimeout: Duration = .seconds(30)
         public var retryBackoff = Backoff(initial: .milliseconds(100), maximum: .seconds(10))
 
-        public init(kafka: KafkaConfiguration, databaseURL: String, schema: String) {
+        public init(kafka: KafkaConfiguration, postgres: PostgresConfiguration, schema: String) {
             self.kafka = kafka
-            self.databaseURL = databaseURL
+            self.postgres = postgres
             self.schema = schema
         }
     }
@@ -54,13 +54,15 @@ public final class OutboxRelay: Service, Sendable {
     public func requestStop() { stop.stop() }
 
     public func run() async throws {
-        let url = configuration.databaseURL
+        let postgres = configuration.postgres
         let schema = configuration.schema
         // The advisory lock belongs to the Postgres session: a new connection starts as a standby.
         let lane = DatabaseLane(
             name: "outbox-relay",
             reconnectBackoff: configuration.retryBackoff,
-            connect: { try PostgresConnection.connect(url, applicationName: "attendance-relay", searchPath: schema) },
+            connect: {
+                try PostgresConnection.connect(postgres, applicationName: "attendance-relay", searchPath: schema)
+            },
             onConnect: { [self] _ in setLeader(false) }
         )
         defer { lane.shutdown() }

@@ -4,10 +4,10 @@ import Projections
 extension DatabaseLane {
     /// A lane to the settler's database and schema; `name` names its thread and its Postgres application name.
     static func settlement(_ name: String, configuration: RewardSettler.Configuration) -> DatabaseLane {
-        let url = configuration.databaseURL
+        let postgres = configuration.postgres
         let schema = configuration.schema
         return DatabaseLane(name: name, reconnectBackoff: Backoff(initial: .milliseconds(100), maximum: .seconds(5))) {
-            try PostgresConnection.connect(url, applicationName: "attendance-\(name)", searchPath: schema)
+            try PostgresConnection.connect(postgres, applicationName: "attendance-\(name)", searchPath: schema)
         }
     }
 

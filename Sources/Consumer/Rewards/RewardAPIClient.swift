@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Domain
 import Foundation
 import Projections
 
@@ -128,9 +129,8 @@ public final class RewardAPIClient: Sendable {
     static func classify(status: Int, body: String, retryAfter: String?) -> RewardCallResult {
         switch status {
         case 200..<300:
-            guard let data = body.data(using: .utf8),
-                let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                let transactionID = object["transaction_id"] as? String, !transactionID.isEmpty
+            guard let receipt = try? JSONDecoder().decode(Receipt.self, from: Data(body.utf8)),
+                let transactionID = receipt.transactionID, !transactionID.isEmpty
             else {
                 // Paid or not, we cannot tell from this answer: ask again with the same key.
                 return .unknown(reason: "HTTP \(status) without a transaction_id")
@@ -142,6 +142,15 @@ public final class RewardAPIClient: Sendable {
             return .retryable(reason: "HTTP \(status)", retryAfter: nil)
         default:
             return .rejected(reason: "HTTP \(status): " + String(body.prefix(300)))
+        }
+    }
+
+    /// The part of a 2xx answer that proves payment.
+    private struct Receipt: Decodable {
+        let transactionID: String?
+
+        enum CodingKeys: String, CodingKey {
+            case transactionID = "transaction_id"
         }
     }
 

@@ -247,8 +247,9 @@ struct RewardCommandIntake: Sendable {
 
     /// The command's idempotency key, if the value is a reward command (schema in `topics/`).
     static func idempotencyKey(_ value: [UInt8]?) -> String? {
-        guard let value, let object = try? JSONSerialization.jsonObject(with: Data(value)) as? [String: Any],
-            let key = object["idempotency_key"] as? String, key.hasPrefix("att:"), key.utf8.count <= 255
+        guard let value, case .object(let members)? = try? JSONReader.parseDocument(value),
+            case .string(let key)? = members.last(where: { $0.key == "idempotency_key" })?.value,
+            key.hasPrefix("att:"), key.utf8.count <= 255
         else { return nil }
         return key
     }

@@ -16,7 +16,7 @@ public final class RewardSettler: Service, Sendable {
         public var kafka: KafkaConfiguration
         /// Default `attendance-reward-settler`.
         public var groupID: String
-        public var databaseURL: String
+        public var postgres: PostgresConfiguration
         public var schema: String
         public var topics: TopicNames = .standard
         public var api: RewardAPIClient.Configuration
@@ -48,13 +48,13 @@ public final class RewardSettler: Service, Sendable {
         public init(
             kafka: KafkaConfiguration,
             groupID: String = "attendance-reward-settler",
-            databaseURL: String,
+            postgres: PostgresConfiguration,
             schema: String,
             api: RewardAPIClient.Configuration
         ) {
             self.kafka = kafka
             self.groupID = groupID
-            self.databaseURL = databaseURL
+            self.postgres = postgres
             self.schema = schema
             self.api = api
         }

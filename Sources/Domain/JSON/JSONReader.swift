@@ -1,14 +1,16 @@
-/// A bounded, strict RFC 8259 reader over UTF-8 bytes.
+/// A bounded, strict RFC 8259 reader over UTF-8 bytes: the reader of the hot messages (check-ins here; reward
+/// commands and outbox headers in the modules above). Everything else reads JSON with `Codable`.
 ///
 /// Recursion is capped at ``maximumDepth`` so hostile input (10,000 nested arrays) is refused
 /// instead of overflowing the stack; every loop advances through the input, so it cannot hang.
-struct JSONReader {
+public struct JSONReader {
     static let maximumDepth = 64
 
-    struct Failure: Error, Equatable {
+    /// Why a document is not JSON.
+    public struct Failure: Error, Equatable {
         /// Byte offset of the problem; never the offending bytes, which may be anything.
-        let offset: Int
-        let reason: String
+        public let offset: Int
+        public let reason: String
     }
 
     let bytes: [UInt8]
@@ -19,7 +21,7 @@ struct JSONReader {
     }
 
     /// Parses a whole document: one value, surrounded by nothing but whitespace.
-    static func parseDocument(_ bytes: [UInt8]) throws(Failure) -> JSONValue {
+    public static func parseDocument(_ bytes: [UInt8]) throws(Failure) -> JSONValue {
         var reader = JSONReader(bytes)
         let value = try reader.readValue(depth: 1)
         try reader.expectEnd()

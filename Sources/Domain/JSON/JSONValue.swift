@@ -1,7 +1,7 @@
 /// A parsed JSON value that keeps what the standard library's `JSONSerialization` blurs:
 /// integers stay exact (never through `Double`), `true` is not `1`, and object members keep
 /// their order and duplicates so callers can decide what a repeated key means.
-enum JSONValue {
+public enum JSONValue: Sendable {
     case null
     case bool(Bool)
     case number(JSONNumber)
@@ -23,13 +23,14 @@ enum JSONValue {
     }
 }
 
-struct JSONMember {
-    let key: String
-    let value: JSONValue
+/// One member of an object, in document order.
+public struct JSONMember: Sendable {
+    public let key: String
+    public let value: JSONValue
 }
 
 /// A JSON number, classified the way the rules in this module need it.
-enum JSONNumber: Equatable {
+public enum JSONNumber: Sendable, Equatable {
     /// Written without fraction or exponent, and fits `Int64`.
     case integer(Int64)
     /// Written without fraction or exponent, but outside `Int64`.

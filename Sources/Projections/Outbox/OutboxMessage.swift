@@ -1,3 +1,4 @@
+import Domain
 import Foundation
 
 /// A Kafka message waiting in the outbox table for the relay.
@@ -32,13 +33,13 @@ public struct OutboxMessage: Sendable, Hashable {
         return json.string
     }
 
+    /// Read for every relayed message, so with the bounded reader of the hot path rather than `JSONDecoder`.
     static func decodeHeaders(_ text: String) -> [MessageHeader] {
-        guard let data = text.data(using: .utf8),
-            let pairs = try? JSONSerialization.jsonObject(with: data) as? [[Any]]
-        else { return [] }
+        guard case .array(let pairs)? = try? JSONReader.parseDocument(Array(text.utf8)) else { return [] }
         return pairs.compactMap { pair in
-            guard pair.count == 2, let name = pair[0] as? String else { return nil }
-            return MessageHeader(name: name, value: (pair[1] as? String).flatMap(Hex.decode))
+            guard case .array(let parts) = pair, parts.count == 2, case .string(let name) = parts[0] else { return nil }
+            guard case .string(let hex) = parts[1] else { return MessageHeader(name: name, value: nil) }
+            return MessageHeader(name: name, value: Hex.decode(hex))
         }
     }
 }

@@ -48,21 +48,21 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Opens a connection.
     ///
     /// - Parameters:
-    ///   - conninfo: a libpq URI (`postgresql://user:password@host:5432/db`) or `key=value` string. A
-    ///     `connect_timeout` in it is honoured; without one the timeout is 10 seconds.
+    ///   - configuration: where Postgres is. A `connect_timeout` in its connection string is honoured; without
+    ///     one the timeout is 10 seconds.
     ///   - applicationName: reported in `pg_stat_activity`.
     ///   - searchPath: comma-separated schema names set as `search_path` after connecting (and after every
     ///     `reset()`); each must match `^[a-z_][a-z0-9_]{0,62}$`.
     ///   - logger: receives server notices and connection events. Never parameters or credentials.
     public static func connect(
-        _ conninfo: String,
+        _ configuration: PostgresConfiguration,
         applicationName: String = "attendance",
         searchPath: String? = nil,
         logger: Logger = Logger(label: "attendance.postgres"),
         file: String = #fileID,
         line: Int = #line
     ) throws(PostgresError) -> PostgresConnection {
-        let connectionString = try PostgresConnectionString(conninfo, file: file, line: line)
+        let connectionString = configuration.connectionString
         let schemas =
             try searchPath.map { path throws(PostgresError) in
                 try Self.parseSearchPath(path, file: file, line: line)
@@ -70,7 +70,7 @@ public final class PostgresConnection: @unchecked Sendable {
         // Keywords are applied in order and later ones win: the default timeout comes before the expanded
         // connection string so the string can override it; application name and encoding come after it.
         let keywords = ["connect_timeout", "dbname", "application_name", "client_encoding"]
-        let values = ["10", conninfo, applicationName, "UTF8"]
+        let values = ["10", connectionString.conninfo, applicationName, "UTF8"]
         let handle = withCStringArray(keywords) { keywords in
             withCStringArray(values) { values in PQconnectdbParams(keywords, values, 1) }
         }

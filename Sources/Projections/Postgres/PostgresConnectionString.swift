@@ -2,10 +2,12 @@ internal import CLibPQ
 
 /// What the wrapper needs to know about a libpq connection string (URI or `key=value` form) without
 /// ever echoing it: the password, so it can be cut out of libpq's error messages.
-struct PostgresConnectionString {
+struct PostgresConnectionString: Sendable {
     let conninfo: String
     /// The password, if the string carries one; removed from every error message built from libpq text.
     let password: String?
+    /// The settings the string carries as `key=value` pairs, the password as `***`.
+    let redactedSettings: String
 
     init(_ conninfo: String, file: String, line: Int) throws(PostgresError) {
         var errorMessage: UnsafeMutablePointer<CChar>?
@@ -22,15 +24,24 @@ struct PostgresConnectionString {
         }
         defer { PQconninfoFree(options) }
         var password: String?
+        var settings: [String] = []
         var option = options
         while let keyword = option.pointee.keyword {
-            if String(cString: keyword) == "password", let value = option.pointee.val {
-                password = String(cString: value)
+            let key = String(cString: keyword)
+            if let pointer = option.pointee.val {
+                let value = String(cString: pointer)
+                if key == "password" {
+                    password = value
+                    settings.append("password=***")
+                } else if !value.isEmpty {
+                    settings.append("\(key)=\(value)")
+                }
             }
             option += 1
         }
         self.conninfo = conninfo
         self.password = password.flatMap { $0.isEmpty ? nil : $0 }
+        self.redactedSettings = settings.joined(separator: " ")
     }
 
     /// libpq's message with the password (if any) replaced by `***`, reduced to its meaningful lines.

@@ -51,7 +51,7 @@ struct APIHarness: Sendable {
         _ body: @escaping @Sendable (APIHarness) async throws -> T
     ) async throws -> T {
         try await Pipeline.with { pipeline in
-            var reads = ReadLanes.Configuration(databaseURL: pipeline.databaseURL, schema: pipeline.schema)
+            var reads = ReadLanes.Configuration(postgres: pipeline.postgres, schema: pipeline.schema)
             reads.connections = 2
             var configuration = APIConfiguration(
                 address: .init(host: "127.0.0.1", port: 0),

@@ -19,7 +19,7 @@ extension PipelineTests {
                 let consumer = pipeline.checkInConsumer(group: group)
                 let relay = pipeline.relay()
                 var sampler = OperationsSampler.Configuration(
-                    databaseURL: pipeline.databaseURL,
+                    postgres: pipeline.postgres,
                     schema: pipeline.schema,
                     kafka: pipeline.kafka
                 )
@@ -166,7 +166,7 @@ extension PipelineTests {
             try await Pipeline.with { pipeline in
                 let consumer = pipeline.checkInConsumer(group: "ops-ready")
                 var sampler = OperationsSampler.Configuration(
-                    databaseURL: pipeline.databaseURL,
+                    postgres: pipeline.postgres,
                     schema: pipeline.schema,
                     kafka: pipeline.kafka
                 )
@@ -193,7 +193,7 @@ extension PipelineTests {
 
                 // Postgres unreachable: 503 naming it.
                 var broken = sampler
-                broken.databaseURL = "postgresql://nobody@127.0.0.1:1/none?connect_timeout=1"
+                broken.postgres = try PostgresConfiguration("postgresql://nobody@127.0.0.1:1/none?connect_timeout=1")
                 let unreachable = OperationsSurface(
                     address: HTTPAddress(host: "127.0.0.1", port: 0),
                     registry: TestMetrics.registry,

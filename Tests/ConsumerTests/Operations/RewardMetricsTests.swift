@@ -24,7 +24,7 @@ extension PipelineTests {
                 try await withFakeRewardAPI(faults) { _, url in
                     let settler = pipeline.rewardSettler(api: url, group: "ops-rewards")
                     var sampler = OperationsSampler.Configuration(
-                        databaseURL: pipeline.databaseURL,
+                        postgres: pipeline.postgres,
                         schema: pipeline.schema,
                         kafka: pipeline.kafka
                     )

@@ -31,7 +31,7 @@ extension PipelineTests {
                 }
                 let collect = { @Sendable () throws -> StatusReport in
                     try StatusReport.collect(
-                        databaseURL: pipeline.databaseURL,
+                        postgres: pipeline.postgres,
                         schema: pipeline.schema,
                         groupID: "ops-status",
                         kafka: pipeline.kafka,
@@ -47,7 +47,7 @@ extension PipelineTests {
 
                 let consumer = pipeline.checkInConsumer(group: "ops-status")
                 var sampler = OperationsSampler.Configuration(
-                    databaseURL: pipeline.databaseURL,
+                    postgres: pipeline.postgres,
                     schema: pipeline.schema,
                     kafka: pipeline.kafka
                 )
@@ -102,7 +102,9 @@ extension PipelineTests {
                 let error = try await pipeline.blocking {
                     #expect(throws: StatusReport.Unreachable.self) {
                         try StatusReport.collect(
-                            databaseURL: "postgresql://nobody@127.0.0.1:1/none?connect_timeout=1",
+                            postgres: try PostgresConfiguration(
+                                "postgresql://nobody@127.0.0.1:1/none?connect_timeout=1"
+                            ),
                             schema: pipeline.schema,
                             groupID: "g",
                             kafka: KafkaConfiguration(bootstrapServers: "127.0.0.1:1"),
@@ -119,7 +121,7 @@ extension PipelineTests {
                 let kafkaOnly = try await pipeline.blocking {
                     #expect(throws: StatusReport.Unreachable.self) {
                         try StatusReport.collect(
-                            databaseURL: pipeline.databaseURL,
+                            postgres: pipeline.postgres,
                             schema: pipeline.schema,
                             groupID: "g",
                             kafka: KafkaConfiguration(bootstrapServers: "127.0.0.1:1"),

@@ -34,13 +34,13 @@ extension PipelineTests {
 
                         // Hold the offsets table so the next batch blocks inside its transaction.
                         let holder = try PostgresConnection.connect(
-                            pipeline.databaseURL,
+                            pipeline.postgres,
                             applicationName: "attendance-tests",
                             searchPath: pipeline.schema
                         )
                         defer { holder.close() }
                         let admin = try PostgresConnection.connect(
-                            pipeline.databaseURL,
+                            pipeline.postgres,
                             applicationName: "attendance-tests"
                         )
                         defer { admin.close() }

@@ -27,7 +27,7 @@ final class Pipeline: Sendable {
         "topic.metadata.refresh.interval.ms": "1000",
     ]
 
-    let databaseURL: String
+    let postgres: PostgresConfiguration
     let schema: String
     let cluster: KafkaMockCluster
     /// The test's own connection (search_path = `schema`), for applying events and reading rows.
@@ -39,14 +39,14 @@ final class Pipeline: Sendable {
     let checkInPartitions = 12
 
     private init(
-        databaseURL: String,
+        postgres: PostgresConfiguration,
         schema: String,
         cluster: KafkaMockCluster,
         connection: PostgresConnection,
         executor: ThreadExecutor
     ) {
         self.executor = executor
-        self.databaseURL = databaseURL
+        self.postgres = postgres
         self.schema = schema
         self.cluster = cluster
         self.connection = connection
@@ -77,10 +77,11 @@ final class Pipeline: Sendable {
                     """
             )
         }
+        let postgres = try PostgresConfiguration(url)
         let schema = "pipe_" + UUID().uuidString.lowercased().filter(\.isHexDigit).prefix(16)
         let admin: PostgresConnection
         do {
-            admin = try PostgresConnection.connect(url, applicationName: "attendance-tests")
+            admin = try PostgresConnection.connect(postgres, applicationName: "attendance-tests")
         } catch {
             throw PipelineTestError(
                 description:
@@ -92,18 +93,28 @@ final class Pipeline: Sendable {
             admin,
             migrations: Migration.load(from: repositoryRoot.appendingPathComponent("migrations"))
         )
-        let connection = try PostgresConnection.connect(url, applicationName: "attendance-tests", searchPath: schema)
+        let connection = try PostgresConnection.connect(
+            postgres,
+            applicationName: "attendance-tests",
+            searchPath: schema
+        )
         let cluster = try KafkaMockCluster(brokers: 3, logger: TestSupport.logger("mock"))
         _ = try TopicReconciler.apply(
             TopicSpec.loadAll(from: repositoryRoot.appendingPathComponent("topics")),
             mock: cluster
         )
-        return Pipeline(databaseURL: url, schema: schema, cluster: cluster, connection: connection, executor: executor)
+        return Pipeline(
+            postgres: postgres,
+            schema: schema,
+            cluster: cluster,
+            connection: connection,
+            executor: executor
+        )
     }
 
     private func dropSchema() {
         connection.close()
-        guard let admin = try? PostgresConnection.connect(databaseURL, applicationName: "attendance-tests") else {
+        guard let admin = try? PostgresConnection.connect(postgres, applicationName: "attendance-tests") else {
             return
         }
         _ = try? admin.execute("DROP SCHEMA IF EXISTS \(PostgresConnection.quoteIdentifier(schema)) CASCADE")
@@ -124,7 +135,7 @@ final class Pipeline: Sendable {
 
     func checkInConsumer(group: String) -> CheckInConsumer {
         CheckInConsumer(
-            configuration: .init(kafka: kafka, groupID: group, databaseURL: databaseURL, schema: schema),
+            configuration: .init(kafka: kafka, groupID: group, postgres: postgres, schema: schema),
             logger: logger
         )
     }
@@ -133,7 +144,7 @@ final class Pipeline: Sendable {
         OutboxRelay(
             configuration: .init(
                 kafka: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers),
-                databaseURL: databaseURL,
+                postgres: postgres,
                 schema: schema
             ),
             logger: logger

@@ -112,7 +112,7 @@ extension PipelineTests {
             consumer: CheckInConsumer,
             log: OutageLog
         ) throws {
-            let admin = try PostgresConnection.connect(pipeline.databaseURL, applicationName: "attendance-tests")
+            let admin = try PostgresConnection.connect(pipeline.postgres, applicationName: "attendance-tests")
             defer { admin.close() }
             let deadline = ContinuousClock.now + .seconds(60)
             var loggedAtLastKill = -1

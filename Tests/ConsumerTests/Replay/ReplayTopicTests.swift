@@ -38,7 +38,7 @@ extension PipelineTests {
         /// The replay schema: migrated, with the live schema's events copied in.
         static func replaySchema(_ pipeline: Pipeline) throws -> String {
             let schema = pipeline.schema + "_replay"
-            let admin = try PostgresConnection.connect(pipeline.databaseURL, applicationName: "attendance-tests")
+            let admin = try PostgresConnection.connect(pipeline.postgres, applicationName: "attendance-tests")
             defer { admin.close() }
             try MigrationRunner(schema: schema).migrate(
                 admin,
@@ -49,7 +49,7 @@ extension PipelineTests {
         }
 
         static func dropSchema(_ schema: String, _ pipeline: Pipeline) {
-            guard let admin = try? PostgresConnection.connect(pipeline.databaseURL) else { return }
+            guard let admin = try? PostgresConnection.connect(pipeline.postgres) else { return }
             _ = try? admin.execute("DROP SCHEMA IF EXISTS \(PostgresConnection.quoteIdentifier(schema)) CASCADE")
             admin.close()
         }
@@ -64,7 +64,7 @@ extension PipelineTests {
             var configuration = CheckInConsumer.Configuration(
                 kafka: pipeline.kafka,
                 groupID: "replay-\(schema)",
-                databaseURL: pipeline.databaseURL,
+                postgres: pipeline.postgres,
                 schema: schema
             )
             configuration.emitsSideEffects = false

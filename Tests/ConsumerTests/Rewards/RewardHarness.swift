@@ -54,7 +54,7 @@ extension Pipeline {
         var configuration = RewardSettler.Configuration(
             kafka: kafka,
             groupID: group,
-            databaseURL: databaseURL,
+            postgres: postgres,
             schema: schema,
             api: api
         )

@@ -24,7 +24,11 @@ enum TestDatabase {
     static func connect(searchPath: String? = nil) throws -> PostgresConnection {
         let url = try Self.url()
         do {
-            return try PostgresConnection.connect(url, applicationName: "attendance-tests", searchPath: searchPath)
+            return try PostgresConnection.connect(
+                PostgresConfiguration(url),
+                applicationName: "attendance-tests",
+                searchPath: searchPath
+            )
         } catch {
             throw TestDatabaseUnavailable(description: "cannot connect to DATABASE_URL: \(error). \(Self.howToStart)")
         }

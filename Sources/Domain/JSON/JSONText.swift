@@ -1,8 +1,12 @@
-/// A minimal JSON text builder for the messages this service publishes at tens of thousands per second.
+/// The one hand-written JSON writer: compact JSON text for the messages published at tens of thousands per second,
+/// the API's hot response bodies, log lines, and event policies' canonical documents.
 ///
 /// Written by hand on purpose: `JSONEncoder` costs several microseconds per small object, which is a
 /// measurable share of a batch on the hot path, while these payloads are flat, fixed-shape objects.
-/// Only the string escaping needs care, and it follows RFC 8259 §7 exactly.
+/// Members are written in the order the caller writes them (a canonical document writes its keys sorted).
+/// Only the string escaping needs care, and it follows RFC 8259 §7 exactly: the two-character escapes where
+/// one exists (`\"`, `\\`, `\b`, `\f`, `\n`, `\r`, `\t`), `\u00XX` for the other control characters,
+/// everything else as UTF-8. Those bytes are part of every stored policy checksum: do not change them.
 public struct JSONText: Sendable {
     private var bytes: [UInt8] = []
     private var needsComma: [Bool] = []
@@ -78,6 +82,11 @@ public struct JSONText: Sendable {
         value(number)
     }
 
+    public mutating func field(_ name: String, _ flag: Bool) {
+        key(name)
+        value(flag)
+    }
+
     private mutating func separate() {
         guard let last = needsComma.last else { return }
         if last { bytes.append(UInt8(ascii: ",")) }
@@ -93,6 +102,8 @@ public struct JSONText: Sendable {
             case 0x0A: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
             case 0x0D: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
             case 0x09: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0x08: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
+            case 0x0C: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
             case 0x00..<0x20:
                 bytes.append(contentsOf: "\\u00".utf8)
                 bytes.append(Self.hexDigits[Int(byte >> 4)])

@@ -1,0 +1,23 @@
+/// The body of a grant or issue request. A field that is missing or of the wrong type reads as `nil`, so the answer
+/// can name the field that is wrong instead of refusing the whole body.
+struct FakePaymentRequest: Decodable {
+    var memberID: Int64?
+    var reference: String?
+    var amount: Int64?
+    var couponGroupID: String?
+
+    enum CodingKeys: String, CodingKey {
+        case memberID = "member_id"
+        case reference
+        case amount
+        case couponGroupID = "coupon_group_id"
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.memberID = try? container.decode(Int64.self, forKey: .memberID)
+        self.reference = try? container.decode(String.self, forKey: .reference)
+        self.amount = try? container.decode(Int64.self, forKey: .amount)
+        self.couponGroupID = try? container.decode(String.self, forKey: .couponGroupID)
+    }
+}
