@@ -95,9 +95,32 @@ let package = Package(
             resources: [.copy("Resources/openapi.yaml")],
             swiftSettings: strict
         ),
+        // What every command shares: settings read from flags and the environment, set-up steps, demo traffic.
+        .target(
+            name: "CommandSupport",
+            dependencies: [
+                "Domain", "Projections", "Consumer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        // Tooling only the tests and benchmarks use: `attendance bench …` and the fault suite (`attendance faults`).
+        // Apart from the service code, which reads without it.
+        .target(
+            name: "AttendanceTooling",
+            dependencies: [
+                "CommandSupport", "Domain", "Projections", "Consumer", "FakeRewardAPI", "Operations", "AttendanceAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "Attendance",
             dependencies: [
+                "CommandSupport", "AttendanceTooling",
                 "Domain", "Projections", "Consumer", "FakeRewardAPI", "Operations", "AttendanceAPI",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -111,7 +134,7 @@ let package = Package(
         .testTarget(
             name: "AttendanceTests",
             dependencies: [
-                "Attendance", "Domain", "Operations",
+                "Attendance", "CommandSupport", "Domain", "Operations",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

@@ -1,4 +1,6 @@
 import ArgumentParser
+import AttendanceTooling
+import CommandSupport
 import Consumer
 import Foundation
 import Logging
@@ -70,7 +72,3 @@ struct Attendance: AsyncParsableCommand {
 }
 
 /// A setting is missing or invalid. Names the flag and its environment variable. Exit code 2.
-struct ConfigurationError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandSupport
 import FakeRewardAPI
 import Logging
 import ServiceLifecycle

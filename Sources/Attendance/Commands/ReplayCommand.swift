@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandSupport
 
 /// `attendance replay …`: rebuild projections without side effects (PRODUCT §6).
 struct ReplayCommand: AsyncParsableCommand {

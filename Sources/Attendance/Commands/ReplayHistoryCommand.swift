@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandSupport
 import Consumer
 import Foundation
 import Projections
@@ -113,8 +114,4 @@ struct ReplayHistoryCommand: AsyncParsableCommand {
 /// `--fail-on-diff` and the tables differ. Exit code 1.
 struct ReplayDiffFound: Error, CustomStringConvertible {
     var description: String { "the live table differs from the rebuilt one (see the report)" }
-}
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AttendanceAPI
+import CommandSupport
 import Foundation
 
 struct TokenCommand: AsyncParsableCommand {

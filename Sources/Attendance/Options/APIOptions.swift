@@ -1,5 +1,6 @@
 import ArgumentParser
 import AttendanceAPI
+import CommandSupport
 import Consumer
 import Foundation
 import Projections

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandSupport
 import Projections
 
 /// Where Postgres is and which schema holds the tables, for the commands that use the live tables.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandSupport
 
 /// The check-in consumers' group, for the commands that consume check-ins or report their lag.
 struct GroupOptions: ParsableArguments {

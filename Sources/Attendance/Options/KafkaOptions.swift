@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandSupport
 import Consumer
 
 /// Where Kafka is, for the commands that talk to it. `ATTENDANCE_KAFKA_*` variables pass librdkafka settings through.

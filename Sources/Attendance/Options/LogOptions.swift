@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandSupport
 import Logging
 
 /// How much a long-running service logs (`consume`, `relay`, `settle`, `run`, `replay topic`).

@@ -3,18 +3,20 @@ import Foundation
 
 /// Events for the embedded demo and the benchmarks: active now, started `days` days ago at local midnight
 /// in Asia/Seoul, with a daily point reward, a repeating 7-day streak coupon and a one-off 5-day total bonus.
-enum DemoEvents {
-    static let timeZone = "Asia/Seoul"
-    static let seoulOffsetSeconds: Int64 = 9 * 3_600
+package enum DemoEvents {
+    package static let timeZone = "Asia/Seoul"
+    package static let seoulOffsetSeconds: Int64 = 9 * 3_600
 
     /// Local midnight (Asia/Seoul, no DST) `days` days before `now`.
-    static func firstDay(daysAgo days: Int, now: Timestamp = .now()) -> Timestamp {
+    package static func firstDay(daysAgo days: Int, now: Timestamp = .now()) -> Timestamp {
         let localSeconds = now.microsecondsSinceEpoch / 1_000_000 + seoulOffsetSeconds
         let today = localSeconds.floorDivided(by: 86_400)
         return Timestamp(microsecondsSinceEpoch: ((today - Int64(days)) * 86_400 - seoulOffsetSeconds) * 1_000_000)
     }
 
-    static func policies(ids: [Int64], startingAt start: Timestamp, now: Timestamp = .now()) throws -> [EventPolicy] {
+    package static func policies(ids: [Int64], startingAt start: Timestamp, now: Timestamp = .now()) throws
+        -> [EventPolicy]
+    {
         let end = now.adding(seconds: 60 * 86_400)
         return try ids.map { id in
             let json = """
@@ -34,7 +36,7 @@ enum DemoEvents {
 }
 
 extension Int64 {
-    func floorDivided(by divisor: Int64) -> Int64 {
+    package func floorDivided(by divisor: Int64) -> Int64 {
         let quotient = self / divisor
         return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
     }

@@ -2,14 +2,16 @@ import ArgumentParser
 import Foundation
 
 /// The folder of ordered SQL migrations, for the commands that migrate a schema.
-struct MigrationsFolderOptions: ParsableArguments {
+package struct MigrationsFolderOptions: ParsableArguments {
+    package init() {}
+
     @Option(
         name: .customLong("migrations-dir"),
         help: "Folder of ordered SQL migrations (env ATTENDANCE_MIGRATIONS_DIR, default ./migrations)."
     )
-    var migrationsDirectory: String?
+    package var migrationsDirectory: String?
 
-    func migrationsURL() -> URL {
+    package func migrationsURL() -> URL {
         URL(fileURLWithPath: Environment.value(migrationsDirectory, "ATTENDANCE_MIGRATIONS_DIR") ?? "migrations")
     }
 }

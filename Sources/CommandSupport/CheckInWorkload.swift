@@ -3,51 +3,69 @@ import Domain
 /// A deterministic stream of check-in messages for the embedded demo and the benchmarks: members check in
 /// day after day (so streaks, breaks and bonuses happen), with duplicates and malformed messages mixed in.
 /// Day-major order keeps every member's requests in time order, as a real upstream would send them.
-struct CheckInWorkload: IteratorProtocol {
-    struct Settings {
-        var eventIDs: [Int64]
-        var members: Int
-        var days: Int
+package struct CheckInWorkload: IteratorProtocol {
+    package struct Settings {
+        package var eventIDs: [Int64]
+        package var members: Int
+        package var days: Int
         /// The instant day 0 starts (local midnight in the events' timezone).
-        var firstDay: Timestamp
-        var attendProbability = 0.9
-        var duplicateRate = 0.05
+        package var firstDay: Timestamp
+        package var attendProbability = 0.9
+        package var duplicateRate = 0.05
         /// A second tap on the same day with a new request id (ALREADY_CHECKED_IN).
-        var retapRate = 0.02
-        var malformedRate = 0.01
+        package var retapRate = 0.02
+        package var malformedRate = 0.01
         /// Stop after this many messages (nil: endless, repeating the days with new request ids).
-        var total: Int?
+        package var total: Int?
         /// Each pass over the days after the first uses the next block of `members` member ids, so an endless
         /// stream keeps producing new member-days (successes, streaks, bonuses) instead of only
         /// ALREADY_CHECKED_IN. The days cannot move past today: a request more than five minutes ahead of its
         /// message is refused (REQUESTED_AT_IN_FUTURE). Off for the benchmarks, which measure repeats on purpose.
-        var newMembersEachRound = false
-        var seed: UInt64 = 42
+        package var newMembersEachRound = false
+        package var seed: UInt64 = 42
+
+        package init(
+            eventIDs: [Int64],
+            members: Int,
+            days: Int,
+            firstDay: Timestamp,
+            total: Int? = nil,
+            newMembersEachRound: Bool = false,
+            seed: UInt64 = 42
+        ) {
+            self.eventIDs = eventIDs
+            self.members = members
+            self.days = days
+            self.firstDay = firstDay
+            self.total = total
+            self.newMembersEachRound = newMembersEachRound
+            self.seed = seed
+        }
     }
 
-    enum Kind { case valid, duplicate, malformed }
+    package enum Kind { case valid, duplicate, malformed }
 
-    struct Message {
-        let key: [UInt8]?
-        let value: [UInt8]
-        let kind: Kind
+    package struct Message {
+        package let key: [UInt8]?
+        package let value: [UInt8]
+        package let kind: Kind
     }
 
-    let settings: Settings
+    package let settings: Settings
     private var random: SplitMix64
-    private(set) var produced = 0
-    private(set) var counts: [Kind: Int] = [:]
+    package private(set) var produced = 0
+    package private(set) var counts: [Kind: Int] = [:]
     private var day = 0
     private var round = 0
     private var memberIndex = 0
     private var queued: [Message] = []
 
-    init(_ settings: Settings) {
+    package init(_ settings: Settings) {
         self.settings = settings
         self.random = SplitMix64(seed: settings.seed)
     }
 
-    mutating func next() -> Message? {
+    package mutating func next() -> Message? {
         if let total = settings.total, produced >= total { return nil }
         while queued.isEmpty { advance() }
         let message = queued.removeFirst()
@@ -142,11 +160,11 @@ struct CheckInWorkload: IteratorProtocol {
 }
 
 /// SplitMix64: a tiny, fast, seedable generator, so a workload is the same on every run.
-struct SplitMix64: RandomNumberGenerator {
+package struct SplitMix64: RandomNumberGenerator {
     private var state: UInt64
-    init(seed: UInt64) { state = seed }
+    package init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -154,5 +172,5 @@ struct SplitMix64: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 
-    mutating func nextDouble() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    package mutating func nextDouble() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }

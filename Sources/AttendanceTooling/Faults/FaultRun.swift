@@ -1,3 +1,4 @@
+import CommandSupport
 import Consumer
 import Domain
 import FakeRewardAPI

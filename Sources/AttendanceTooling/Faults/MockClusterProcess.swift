@@ -1,3 +1,4 @@
+import CommandSupport
 import Foundation
 
 /// `attendance mock-cluster` as a child process: the fault suite's Kafka, outliving any service it kills.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandSupport
 import Domain
 import Foundation
 import Projections

@@ -1,3 +1,4 @@
+import CommandSupport
 import Foundation
 
 /// One `attendance` subcommand running as its own OS process, so the fault suite can kill it with SIGKILL

@@ -1,3 +1,4 @@
+import CommandSupport
 import Foundation
 
 /// What one scenario injects while traffic flows.

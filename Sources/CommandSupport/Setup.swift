@@ -5,8 +5,10 @@ import Logging
 import Projections
 
 /// The set-up steps shared by `migrate`, `topics apply`, `events apply`, `run` and the benchmarks.
-enum Setup {
-    static func migrate(postgres: PostgresConfiguration, schema: String, directory: URL) throws -> MigrationReport {
+package enum Setup {
+    package static func migrate(postgres: PostgresConfiguration, schema: String, directory: URL) throws
+        -> MigrationReport
+    {
         let migrations = try Migration.load(from: directory)
         let connection = try PostgresConnection.connect(postgres, applicationName: "attendance-migrate")
         defer { connection.close() }
@@ -14,7 +16,7 @@ enum Setup {
     }
 
     /// Reads and validates every file first; applies nothing unless all are valid.
-    static func loadPolicies(_ paths: [String]) throws -> [EventPolicy] {
+    package static func loadPolicies(_ paths: [String]) throws -> [EventPolicy] {
         var policies: [EventPolicy] = []
         var problems: [String] = []
         for path in paths {
@@ -34,7 +36,7 @@ enum Setup {
         return policies
     }
 
-    static func apply(_ policies: [EventPolicy], postgres: PostgresConfiguration, schema: String) throws -> [(
+    package static func apply(_ policies: [EventPolicy], postgres: PostgresConfiguration, schema: String) throws -> [(
         EventPolicy, EventApplyOutcome
     )] {
         let connection = try PostgresConnection.connect(
@@ -46,7 +48,7 @@ enum Setup {
         return try policies.map { ($0, try EventCatalog.apply($0, on: connection)) }
     }
 
-    static func drop(schema: String, postgres: PostgresConfiguration) throws {
+    package static func drop(schema: String, postgres: PostgresConfiguration) throws {
         let connection = try PostgresConnection.connect(postgres, applicationName: "attendance-bench")
         defer { connection.close() }
         try connection.executeScript("DROP SCHEMA IF EXISTS \(PostgresConnection.quoteIdentifier(schema)) CASCADE")

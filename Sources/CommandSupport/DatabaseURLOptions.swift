@@ -4,13 +4,15 @@ import Projections
 
 /// Where Postgres is. The commands that also use the live schema take ``DatabaseOptions``; the benchmarks and the
 /// fault suite bring schemas of their own and take only this.
-struct DatabaseURLOptions: ParsableArguments {
+package struct DatabaseURLOptions: ParsableArguments {
+    package init() {}
+
     @Option(name: .customLong("database-url"), help: "libpq connection URI or conninfo string (env DATABASE_URL).")
-    var databaseURL: String?
+    package var databaseURL: String?
 
     /// The connection string from `--database-url`, `DATABASE_URL` or the file `DATABASE_URL_FILE` names, parsed
     /// once; an unreadable or malformed one is a configuration error naming the setting it came from.
-    func requireDatabase() throws -> PostgresConfiguration {
+    package func requireDatabase() throws -> PostgresConfiguration {
         let (conninfo, setting) = try self.requireConnectionString()
         do {
             return try PostgresConfiguration(conninfo)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import AsyncHTTPClient
 import AttendanceAPI
+import CommandSupport
 import Consumer
 import Domain
 import Foundation

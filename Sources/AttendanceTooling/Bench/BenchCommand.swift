@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandSupport
 import Consumer
 import Domain
 import Foundation
@@ -7,8 +8,10 @@ import Projections
 import ServiceLifecycle
 import Synchronization
 
-struct BenchCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+package struct BenchCommand: AsyncParsableCommand {
+    package init() {}
+
+    package static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks that print figures with the setup they ran on (never run by the tests).",
         subcommands: [CheckInsBenchmark.self, RewardsBenchmark.self, ReplayBenchmark.self, APIBenchmark.self]

@@ -1,9 +1,12 @@
 import ArgumentParser
+import CommandSupport
 import Foundation
 import Logging
 
-struct FaultSuiteCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+package struct FaultSuiteCommand: AsyncParsableCommand {
+    package init() {}
+
+    package static let configuration = CommandConfiguration(
         commandName: "faults",
         abstract:
             "Run the fault suite: services as separate processes, faults injected under traffic, invariants checked.",
@@ -37,7 +40,7 @@ struct FaultSuiteCommand: AsyncParsableCommand {
     )
     var postgresRestart: String?
 
-    func run() async throws {
+    package func run() async throws {
         let postgres = try database.requireDatabase()
         let scenarios = try selectedScenarios()
         let restart = postgresRestart ?? Environment.values["ATTENDANCE_FAULTS_POSTGRES_RESTART"]

@@ -1,3 +1,5 @@
+import CommandSupport
+
 /// Messages that must never crash a consumer, stall a partition or reach a table: at least one of every kind
 /// the fault suite promises (not JSON, invalid UTF-8, huge, deeply nested, wrong types, overflowing numbers,
 /// SQL-looking strings, unknown events, far-future and far-past timestamps), varied by a seeded generator.
