@@ -114,7 +114,7 @@ final class FaultRun: @unchecked Sendable {
             service(
                 "settler",
                 [
-                    "settle", "--points-api-postgres", apiURL, "--coupons-api-postgres", apiURL, "--request-timeout-ms",
+                    "settle", "--points-api-url", apiURL, "--coupons-api-url", apiURL, "--request-timeout-ms",
                     "1000",
                     "--max-attempts", "30", "--max-backoff-ms", "5000", "--settler-group-id", "faults-settler",
                 ]
