@@ -28,16 +28,40 @@ fi
 if ! pg_lsclusters -h | awk -v v="$version" '$1==v && $2=="main" {print $4}' | grep -q online; then
     as_root pg_ctlcluster "$version" main start
 fi
-for _ in $(seq 1 30); do
-    as_postgres "pg_isready -q" && break
-    sleep 1
+wait_ready() {
+    for _ in $(seq 1 30); do
+        as_postgres "pg_isready -q" && break
+        sleep 1
+    done
+}
+wait_ready
+
+# The outbox is published from the write-ahead log (logical decoding), which needs wal_level=logical; every
+# schema has its own slot, so tests running side by side need more slots and senders than the default 10.
+# These settings take effect on restart, done here only when one is missing (higher limits are kept).
+settings=(wal_level=logical max_replication_slots=64 max_wal_senders=64)
+restart=no
+for setting in "${settings[@]}"; do
+    name=${setting%%=*} value=${setting#*=}
+    current=$(as_postgres "psql -qtAc 'SHOW $name'")
+    if { [ "$name" = wal_level ] && [ "$current" != "$value" ]; } || { [ "$name" != wal_level ] && [ "$current" -lt "$value" ]; }; then
+        as_postgres "psql -qc \"ALTER SYSTEM SET $name = '$value'\""
+        restart=yes
+    fi
 done
+if [ "$restart" = yes ]; then
+    echo "setup: restarting PostgreSQL $version for ${settings[*]}"
+    as_root pg_ctlcluster "$version" main restart
+    wait_ready
+fi
 
 db_user=${ATTENDANCE_DB_USER:-attendance}
 db_password=${ATTENDANCE_DB_PASSWORD:-attendance}
 db_name=${ATTENDANCE_DB_NAME:-attendance}
 as_postgres "psql -qtAc \"SELECT 1 FROM pg_roles WHERE rolname='$db_user'\" | grep -q 1 \
     || psql -qc \"CREATE ROLE $db_user LOGIN PASSWORD '$db_password' CREATEDB CREATEROLE\""
+# REPLICATION: the schema owner creates each schema's replication slot (migrate) and the relay streams it.
+as_postgres "psql -qc \"ALTER ROLE $db_user REPLICATION\""
 as_postgres "psql -qtAc \"SELECT 1 FROM pg_database WHERE datname='$db_name'\" | grep -q 1 \
     || createdb -O $db_user $db_name"
 

@@ -6,13 +6,18 @@ import Projections
 
 /// The set-up steps shared by `migrate`, `topics apply`, `events apply`, `run` and the benchmarks.
 package enum Setup {
-    package static func migrate(postgres: PostgresConfiguration, schema: String, directory: URL) throws
-        -> MigrationReport
+    /// Applies the migrations; with `publishes` (every schema services run on; not a replay's target) also
+    /// creates the outbox's replication slot.
+    package static func migrate(postgres: PostgresConfiguration, schema: String, directory: URL, publishes: Bool = true)
+        throws -> MigrationReport
     {
         let migrations = try Migration.load(from: directory)
         let connection = try PostgresConnection.connect(postgres, applicationName: "attendance-migrate")
         defer { connection.close() }
-        return try MigrationRunner(schema: schema).migrate(connection, migrations: migrations)
+        let report = try MigrationRunner(schema: schema).migrate(connection, migrations: migrations)
+        // The outbox's replication slot: created here, by the schema owner, before any service emits a message.
+        if publishes { try MessageSlot(schema: schema).ensure(on: connection) }
+        return report
     }
 
     /// Reads and validates every file first; applies nothing unless all are valid.
@@ -48,9 +53,19 @@ package enum Setup {
         return try policies.map { ($0, try EventCatalog.apply($0, on: connection)) }
     }
 
+    /// Drops a schema's outbox slot and keeps its tables (a benchmark's rows stay for a look; an unread slot would
+    /// hold WAL back from then on).
+    package static func releaseSlot(schema: String, postgres: PostgresConfiguration) throws {
+        let connection = try PostgresConnection.connect(postgres, applicationName: "attendance-bench")
+        defer { connection.close() }
+        try MessageSlot(schema: schema).drop(on: connection, force: true)
+    }
+
     package static func drop(schema: String, postgres: PostgresConfiguration) throws {
         let connection = try PostgresConnection.connect(postgres, applicationName: "attendance-bench")
         defer { connection.close() }
         try connection.executeScript("DROP SCHEMA IF EXISTS \(PostgresConnection.quoteIdentifier(schema)) CASCADE")
+        // A slot nobody reads keeps WAL forever.
+        try MessageSlot(schema: schema).drop(on: connection, force: true)
     }
 }

@@ -97,9 +97,14 @@ public final class OperationsSampler: Service, Sendable {
             let db = try database.connection()
             state.warned.remove("postgres")
             if configuration.samplesOutbox {
-                let outbox = try OutboxBacklog.load(on: db)
+                let outbox = try OutboxBacklog.load(on: db, schema: configuration.schema)
                 state.gauge(OperationsMetrics.outboxBacklog).record(outbox.messages)
                 state.gauge(OperationsMetrics.outboxOldestAge).record(outbox.oldestAgeSeconds ?? 0)
+                state.gauge(OperationsMetrics.outboxSlotRetained).record(outbox.retainedBytes)
+                state.gauge(OperationsMetrics.outboxSlotActive).record(
+                    !outbox.slotExists ? -1 : outbox.slotActive ? 1 : 0
+                )
+                state.gauge(OperationsMetrics.outboxReplyAge).record(outbox.replyAgeSeconds ?? 0)
                 observation.withLock { $0.outbox = outbox }
             }
             if configuration.samplesRewards {

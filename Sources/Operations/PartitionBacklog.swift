@@ -104,23 +104,62 @@ public struct DeadLetterCount: Sendable, Hashable, Codable {
     }
 }
 
-/// The outbox rows not yet published and the age of the oldest.
+/// What the outbox holds back: the schema's replication slot (how much WAL it retains since the relay's last
+/// acknowledgement, and how long ago the streaming relay last answered) and rows an earlier version left in the
+/// `outbox` table.
 public struct OutboxBacklog: Sendable, Hashable, Codable {
+    /// Rows in the legacy `outbox` table (0 once an upgrade is drained).
     public var messages: Int64
     public var oldestAgeSeconds: Double?
+    public var slot: String
+    public var slotExists: Bool
+    /// Whether a relay is streaming the slot.
+    public var slotActive: Bool
+    /// WAL the slot retains (bytes written since the last acknowledged position; never 0 on a busy server).
+    public var retainedBytes: Int64
+    /// Seconds since the streaming relay last acknowledged (nil when none streams).
+    public var replyAgeSeconds: Double?
 
-    public init(messages: Int64, oldestAgeSeconds: Double?) {
+    public init(
+        messages: Int64,
+        oldestAgeSeconds: Double?,
+        slot: String = "",
+        slotExists: Bool = true,
+        slotActive: Bool = false,
+        retainedBytes: Int64 = 0,
+        replyAgeSeconds: Double? = nil
+    ) {
         self.messages = messages
         self.oldestAgeSeconds = oldestAgeSeconds
+        self.slot = slot
+        self.slotExists = slotExists
+        self.slotActive = slotActive
+        self.retainedBytes = retainedBytes
+        self.replyAgeSeconds = replyAgeSeconds
     }
 
     enum CodingKeys: String, CodingKey {
-        case messages
-        case oldestAgeSeconds = "oldest_age_seconds"
+        case messages = "legacy_rows"
+        case oldestAgeSeconds = "legacy_oldest_age_seconds"
+        case slot
+        case slotExists = "slot_exists"
+        case slotActive = "slot_active"
+        case retainedBytes = "retained_wal_bytes"
+        case replyAgeSeconds = "relay_reply_age_seconds"
     }
 
-    public static func load(on connection: PostgresConnection) throws -> OutboxBacklog {
+    public static func load(on connection: PostgresConnection, schema: String) throws -> OutboxBacklog {
         let (count, age) = try OutboxStore.backlog(on: connection)
-        return OutboxBacklog(messages: count, oldestAgeSeconds: age)
+        let slot = MessageSlot(schema: schema)
+        let status = try slot.status(on: connection)
+        return OutboxBacklog(
+            messages: count,
+            oldestAgeSeconds: age,
+            slot: slot.name,
+            slotExists: status != nil,
+            slotActive: status?.isActive ?? false,
+            retainedBytes: status?.retainedBytes ?? 0,
+            replyAgeSeconds: status?.replyAgeSeconds
+        )
     }
 }

@@ -94,7 +94,8 @@ public struct ReadinessRules: Sendable {
             )
         }
         if let relay = inputs.relay {
-            let age = inputs.outbox?.oldestAgeSeconds ?? 0
+            // The leader acknowledges at least every 10 s while streaming; legacy rows must drain too.
+            let age = max(inputs.outbox?.replyAgeSeconds ?? 0, inputs.outbox?.oldestAgeSeconds ?? 0)
             let stuck = relay.isLeader && age > Double(stuckAfter.components.seconds)
             checks.append(
                 .init(
@@ -103,9 +104,9 @@ public struct ReadinessRules: Sendable {
                     detail: !relay.isLeader
                         ? "standby (another relay publishes)"
                         : stuck
-                            ? "publishing, but the oldest outbox row is \(Int(age)) s old"
+                            ? "publishing, but nothing acknowledged for \(Int(age)) s"
                                 + (relay.lastError.map { "; last error: \($0)" } ?? "")
-                            : "publishing; outbox \(inputs.outbox?.messages ?? 0) rows"
+                            : "publishing; slot retains \((inputs.outbox?.retainedBytes ?? 0) / 1_048_576) MiB of WAL"
                 )
             )
         }

@@ -23,7 +23,17 @@ extension StatusReport {
             )
         }
         lines.append("")
-        lines.append("outbox     \(outbox.messages) rows unpublished, oldest \(Self.age(outbox.oldestAgeSeconds ?? 0))")
+        lines.append(
+            "outbox     slot \(outbox.slot) "
+                + (!outbox.slotExists
+                    ? "MISSING (run `attendance migrate`; messages emitted meanwhile are not published)"
+                    : (outbox.slotActive
+                        ? "streaming, last acknowledged \(Self.age(outbox.replyAgeSeconds ?? 0)) ago"
+                        : "NOT STREAMED (no relay running)")
+                        + ", retaining \(outbox.retainedBytes / 1_048_576) MiB of WAL")
+                + (outbox.messages > 0
+                    ? "; \(outbox.messages) legacy rows, oldest \(Self.age(outbox.oldestAgeSeconds ?? 0))" : "")
+        )
         lines.append(
             "rewards    pending \(rewards.pending) | retrying \(rewards.retrying) | parked \(rewards.parked)"
                 + " | failed \(rewards.failed) | succeeded \(rewards.succeeded) | over budget \(rewards.budgetExceeded)"

@@ -59,7 +59,7 @@ public struct StatusReport: Sendable, Codable {
             )
             defer { db.close() }
             stored = try PartitionBacklog.storedOffsets(groupID: groupID, topic: topics.checkInRequests, on: db)
-            outbox = try OutboxBacklog.load(on: db)
+            outbox = try OutboxBacklog.load(on: db, schema: schema)
             rewards = try RewardStateCounts.load(on: db)
             let dayAgo = Date().addingTimeInterval(-86_400)
             components = try ComponentHeartbeat.loadAll(on: db).filter { $0.heartbeatAt > dayAgo }

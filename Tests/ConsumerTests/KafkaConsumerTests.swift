@@ -98,9 +98,10 @@ struct KafkaConsumerTests {
         #expect(Set(perConsumer[0]).isDisjoint(with: perConsumer[1]))
         #expect(Set(perConsumer.joined()) == Set((0..<total).map { "\($0)" }))
         #expect(!perConsumer[0].isEmpty && !perConsumer[1].isEmpty)
-        // The first member gave up partitions when the second joined (eager protocol) and both were revoked on close.
+        // The first member got every partition, or half when the second joined within the same rebalance (a slow
+        // machine), gave up partitions when the second joined (eager protocol), and both were revoked on close.
         let firstEvents = listeners[0].events.withLock { $0 }
-        #expect(firstEvents.first == "assigned 4")
+        #expect(firstEvents.first == "assigned 4" || firstEvents.first == "assigned 2")
         #expect(firstEvents.filter { $0.hasPrefix("revoked") }.count >= 2)
         #expect(listeners[1].events.withLock { $0 }.last?.hasPrefix("revoked") == true)
     }

@@ -69,7 +69,7 @@ struct ReplayTopicCommand: AsyncParsableCommand {
         let migrations = migrationsFolder.migrationsURL()
         let target = into
         let events = try await Blocking.run("replay-setup") {
-            _ = try Setup.migrate(postgres: postgres, schema: target, directory: migrations)
+            _ = try Setup.migrate(postgres: postgres, schema: target, directory: migrations, publishes: false)
             let connection = try PostgresConnection.connect(postgres, applicationName: "attendance-replay")
             defer { connection.close() }
             return try ReplaySchema.copyEvents(from: live, to: target, on: connection)

@@ -257,6 +257,8 @@ struct APIBenchmark: AsyncParsableCommand {
         say(
             "       librdkafka \(KafkaLibrary.version) mock cluster (3 brokers), 2 consumers, relay, API (\(connections) connections) and the load generator in this process"
         )
+        // The services have stopped: nothing reads the slot any more.
+        try await Blocking.run("bench-release") { try Setup.releaseSlot(schema: schema, postgres: postgres) }
         for line in report { say(line) }
         say(String(format: "peak RSS: %.1f MiB (this process)", ProcessMemory.peakResidentMiB()))
     }

@@ -117,7 +117,14 @@ struct CheckInsBenchmark: AsyncParsableCommand {
                 let connection = try PostgresConnection.connect(postgres, searchPath: schema)
                 defer { connection.close() }
                 let deadline = Date().addingTimeInterval(120)
-                while Date() < deadline, (try OutboxStore.backlog(on: connection).count) > 0 { usleep(50_000) }
+                let written = try MessageSlot.currentPosition(on: connection)
+                let slot = MessageSlot(schema: schema)
+                while !(try slot.hasPublished(through: written, on: connection)) {
+                    guard Date() < deadline else {
+                        throw BenchFailure("the relay did not publish everything within 120 s (slot \(slot.name))")
+                    }
+                    usleep(50_000)
+                }
             }
             relay.requestStop()
             try await tasks.waitForAll()
@@ -125,7 +132,8 @@ struct CheckInsBenchmark: AsyncParsableCommand {
         }
         let peakRSS = ProcessMemory.peakResidentMiB()
         let verified = try await Blocking.run("bench-verify") {
-            try BenchVerification.check(postgres: postgres, schema: schema, expected: report.counts)
+            defer { try? Setup.releaseSlot(schema: schema, postgres: postgres) }
+            return try BenchVerification.check(postgres: postgres, schema: schema, expected: report.counts)
         }
         let seconds = Double(report.elapsedMilliseconds) / 1_000
         let pipelineRate = Double(requests) / seconds

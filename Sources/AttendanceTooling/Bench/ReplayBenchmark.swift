@@ -34,7 +34,7 @@ struct ReplayBenchmark: AsyncParsableCommand {
 
         let setupSeconds = try await Blocking.run("bench-setup") { () throws -> Double in
             try Setup.drop(schema: schema, postgres: postgres)
-            _ = try Setup.migrate(postgres: postgres, schema: schema, directory: migrations)
+            _ = try Setup.migrate(postgres: postgres, schema: schema, directory: migrations, publishes: false)
             let firstDay = DemoEvents.firstDay(daysAgo: days * 2)
             let policies = try DemoEvents.policies(ids: (1...Int64(events)).map { $0 }, startingAt: firstDay)
             _ = try Setup.apply(policies, postgres: postgres, schema: schema)

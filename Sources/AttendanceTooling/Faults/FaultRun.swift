@@ -272,6 +272,9 @@ final class FaultRun: @unchecked Sendable {
 
     private func waitForQuiescence(highWatermarks: [Int32: Int64]) throws {
         let deadline = Date().addingTimeInterval(settings.long ? 900 : 300)
+        let slot = MessageSlot(schema: schema)
+        // The WAL position of the previous round: everything committed before it must have been published.
+        var previousPosition: LogSequenceNumber?
         while true {
             if let db = try? connection() {
                 defer { db.close() }
@@ -286,7 +289,10 @@ final class FaultRun: @unchecked Sendable {
                         }
                     }
                 }
-                let backlog = (try? OutboxStore.backlog(on: db).count) ?? -1
+                let legacy = (try? OutboxStore.backlog(on: db).count) ?? -1
+                let published = previousPosition.flatMap { try? slot.hasPublished(through: $0, on: db) } ?? false
+                previousPosition = try? MessageSlot.currentPosition(on: db)
+                let backlog = legacy == 0 && published ? 0 : 1
                 let pending =
                     (try? db.execute("SELECT count(*) FROM event_attendance_reward_log WHERE status = 'PENDING'")
                         .int(0, 0)) ?? -1

@@ -73,8 +73,17 @@ public final class CheckInConsumer: Service, Sendable {
         )
         let postgres = configuration.postgres
         let schema = configuration.schema
+        let emits = configuration.emitsSideEffects
         let lane = DatabaseLane(name: "check-in-consumer", reconnectBackoff: configuration.retryBackoff) {
-            try PostgresConnection.connect(postgres, applicationName: "attendance-consumer", searchPath: schema)
+            let connection = try PostgresConnection.connect(
+                postgres,
+                applicationName: "attendance-consumer",
+                searchPath: schema
+            )
+            // Messages emitted before the slot exists would never be published. (A replay emits none: a slot for
+            // its schema would only hold WAL back.)
+            if emits { try MessageSlot(schema: schema).ensure(on: connection) }
+            return connection
         }
         defer { lane.shutdown() }
         try await lane.runLoop(stop: stop) { database in try worker.run(on: database) }

@@ -7,7 +7,14 @@ extension DatabaseLane {
         let postgres = configuration.postgres
         let schema = configuration.schema
         return DatabaseLane(name: name, reconnectBackoff: Backoff(initial: .milliseconds(100), maximum: .seconds(5))) {
-            try PostgresConnection.connect(postgres, applicationName: "attendance-\(name)", searchPath: schema)
+            let connection = try PostgresConnection.connect(
+                postgres,
+                applicationName: "attendance-\(name)",
+                searchPath: schema
+            )
+            // Settlement emits reward results and dead letters: the slot must exist before the first.
+            try MessageSlot(schema: schema).ensure(on: connection)
+            return connection
         }
     }
 

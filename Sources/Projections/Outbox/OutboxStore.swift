@@ -1,25 +1,23 @@
-/// SQL for the outbox table. Writes happen inside the caller's transaction (the point of an outbox);
-/// the relay reads in id order and deletes what the broker acknowledged.
+/// The transactional outbox. Messages are written into the write-ahead log as transactional logical decoding
+/// messages (`pg_logical_emit_message`) inside the caller's transaction: they exist only if that transaction
+/// commits, cost no table row, no index entry, no DELETE and no VACUUM, and the relay reads them back in commit
+/// order from the schema's replication slot (see ``MessageSlot``).
+///
+/// The `outbox` table is what earlier versions wrote; the relay still drains rows left in it by an upgrade.
 public enum OutboxStore {
-    /// Appends messages in one statement. Must run inside the transaction that records the facts.
+    /// Emits messages in order. Must run inside the transaction that records the facts.
     public static func append(_ messages: [OutboxMessage], on connection: PostgresConnection) throws {
         guard !messages.isEmpty else { return }
         try connection.execute(
             """
-            INSERT INTO outbox (topic, message_key, payload, headers)
-            SELECT t, k, p, h::jsonb
-            FROM unnest($1::text[], $2::bytea[], $3::bytea[], $4::text[]) WITH ORDINALITY AS x(t, k, p, h, n)
-            ORDER BY n
+            SELECT count(pg_logical_emit_message(true, 'attendance:' || current_schema(), m))
+            FROM unnest($1::bytea[]) AS m
             """,
-            [
-                messages.map { $0.topic as String? },
-                messages.map(\.key),
-                messages.map(\.payload),
-                messages.map { $0.headersJSON as String? },
-            ]
+            [messages.map { OutboxEnvelope.encode($0) as [UInt8]? }]
         )
     }
 
+    /// Rows an earlier version left in the `outbox` table, oldest first (drained by the relay after an upgrade).
     /// The oldest unpublished messages, in publication order.
     public static func next(limit: Int, on connection: PostgresConnection) throws -> [OutboxMessage] {
         let rows = try connection.execute(

@@ -67,10 +67,29 @@ public final class PostgresConnection: @unchecked Sendable {
             try searchPath.map { path throws(PostgresError) in
                 try Self.parseSearchPath(path, file: file, line: line)
             } ?? []
+        let handle = try Self.openHandle(connectionString, applicationName: applicationName, file: file, line: line)
+        let connection = PostgresConnection(
+            handle: handle,
+            connectionString: connectionString,
+            searchPath: schemas,
+            logger: logger
+        )
+        try connection.applySearchPath(file: file, line: line)
+        return connection
+    }
+
+    /// Opens a libpq connection; `extra` keywords (e.g. `replication`) are applied after the connection string.
+    static func openHandle(
+        _ connectionString: PostgresConnectionString,
+        applicationName: String,
+        extra: [(String, String)] = [],
+        file: String = #fileID,
+        line: Int = #line
+    ) throws(PostgresError) -> OpaquePointer {
         // Keywords are applied in order and later ones win: the default timeout comes before the expanded
         // connection string so the string can override it; application name and encoding come after it.
-        let keywords = ["connect_timeout", "dbname", "application_name", "client_encoding"]
-        let values = ["10", connectionString.conninfo, applicationName, "UTF8"]
+        let keywords = ["connect_timeout", "dbname"] + extra.map(\.0) + ["application_name", "client_encoding"]
+        let values = ["10", connectionString.conninfo] + extra.map(\.1) + [applicationName, "UTF8"]
         let handle = withCStringArray(keywords) { keywords in
             withCStringArray(values) { values in PQconnectdbParams(keywords, values, 1) }
         }
@@ -83,14 +102,7 @@ public final class PostgresConnection: @unchecked Sendable {
             PQfinish(handle)
             throw PostgresError(code: .connectionFailed, message: message, file: file, line: line)
         }
-        let connection = PostgresConnection(
-            handle: handle,
-            connectionString: connectionString,
-            searchPath: schemas,
-            logger: logger
-        )
-        try connection.applySearchPath(file: file, line: line)
-        return connection
+        return handle
     }
 
     /// Whether the connection is open and not known to be broken. A connection the server dropped while idle

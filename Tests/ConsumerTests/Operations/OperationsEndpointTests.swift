@@ -61,7 +61,7 @@ extension PipelineTests {
                             requests.map { $0.message() } + [again.message(), duplicate.message(), malformed]
                         )
                         try pipeline.waitForLogRows(21, consumers: [consumer])
-                        try pipeline.waitUntil("the relay emptied the outbox") { try pipeline.count("outbox") == 0 }
+                        try pipeline.waitUntil("the relay published the outbox") { try pipeline.outboxPublished() }
                     }
                     // Let the sampler see the final state (lag 0, outbox empty, the dead letter).
                     var after = Scrape("")
@@ -96,6 +96,9 @@ extension PipelineTests {
                         ("attendance_outbox_backlog_messages", "gauge", []),
                         ("attendance_outbox_oldest_age_seconds", "gauge", []),
                         ("attendance_outbox_relay_leader", "gauge", []),
+                        ("attendance_outbox_slot_retained_wal_bytes", "gauge", []),
+                        ("attendance_outbox_slot_active", "gauge", []),
+                        ("attendance_outbox_relay_reply_age_seconds", "gauge", []),
                         ("attendance_dlq_messages", "gauge", ["topic"]),
                         ("attendance_dependency_up", "gauge", ["dependency"]),
                     ]
@@ -137,6 +140,7 @@ extension PipelineTests {
                     #expect(delta("attendance_outbox_published_total") >= 20)
                     #expect(after.value("attendance_outbox_relay_leader") == 1)
                     #expect(after.value("attendance_outbox_backlog_messages") == 0)
+                    #expect(after.value("attendance_outbox_slot_active") == 1)
                     #expect(after.value("attendance_dlq_messages", ["topic": pipeline.topics.checkInRequestsDLQ]) == 1)
                     #expect(after.value("attendance_dependency_up", ["dependency": "postgres"]) == 1)
                     #expect(after.value("attendance_dependency_up", ["dependency": "kafka"]) == 1)

@@ -76,13 +76,20 @@ struct ReadinessRulesTests {
         )
     }
 
-    @Test func aPublishingRelayWithAnOldOutboxRowIsStuck_aStandbyIsNot() {
+    @Test func aPublishingRelayThatStopsAcknowledgingIsStuck_aStandbyIsNot() {
         var inputs = ReadinessRules.Inputs(postgres: answered(at: start), kafka: answered(at: start))
         var relay = OutboxRelay.Snapshot()
         relay.isLeader = true
         inputs.relay = relay
-        inputs.outbox = OutboxBacklog(messages: 3, oldestAgeSeconds: 120)
-        #expect(failing("relay_progress", in: rules.evaluate(inputs, now: start))?.contains("120 s old") == true)
+        inputs.outbox = OutboxBacklog(messages: 0, oldestAgeSeconds: nil, slotActive: true, replyAgeSeconds: 120)
+        #expect(
+            failing("relay_progress", in: rules.evaluate(inputs, now: start))?.contains(
+                "nothing acknowledged for 120 s"
+            )
+                == true
+        )
+        inputs.outbox = OutboxBacklog(messages: 3, oldestAgeSeconds: 120)  // legacy rows not draining
+        #expect(failing("relay_progress", in: rules.evaluate(inputs, now: start)) != nil)
         relay.isLeader = false
         inputs.relay = relay
         #expect(rules.evaluate(inputs, now: start).ready)

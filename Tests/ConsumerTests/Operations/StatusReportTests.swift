@@ -78,7 +78,10 @@ extension PipelineTests {
                     #expect(partition.storedOffset == marks[partition.partition], "partition \(partition.partition)")
                     #expect(partition.oldestAgeSeconds == 0)
                 }
-                #expect(report.outbox.messages > 0)  // no relay ran: the reward commands and facts wait
+                // No relay ran: the reward commands and facts wait in the slot, which nobody streams.
+                #expect(report.outbox.slotExists && !report.outbox.slotActive)
+                #expect(report.outbox.retainedBytes > 0)
+                #expect(try await pipeline.blocking { try pipeline.outboxCount() } > 0)
                 #expect(report.rewards.pending == 6)
                 #expect(
                     report.deadLetters.map(\.topic) == [

@@ -41,7 +41,7 @@ extension PipelineTests {
                             "the relay published both dead letters",
                             detail: { "\(relay.statistics)" }
                         ) {
-                            try relay.statistics.published >= 2 && pipeline.count("outbox") == 0
+                            try relay.statistics.published >= 2 && pipeline.outboxPublished()
                         }
                         return reports
                     }

@@ -189,10 +189,10 @@ extension PipelineTests {
                             ["att:61:1:2026-01-05:DAILY"], ["att:61:1:2026-01-06:DAILY"],
                         ]
                     )
-                    #expect(try pipeline.count("outbox", where: "topic = 'attendance.reward-commands.v1'") == 2)
+                    #expect(try pipeline.outboxCount(topic: "attendance.reward-commands.v1") == 2)
                     // One analytics fact per processed request.
                     #expect(
-                        try pipeline.count("outbox", where: "topic = 'attendance.events.v1'")
+                        try pipeline.outboxCount(topic: "attendance.events.v1")
                             == pipeline.count("event_attendance_log")
                     )
                     #expect(

@@ -71,7 +71,7 @@ extension PipelineTests {
                             detail: { "relay: \(relay.statistics)" }
                         ) {
                             try relay.statistics.published >= Self.rewards.count + requests.count
-                                && pipeline.count("outbox") == 0
+                                && pipeline.outboxPublished()
                         }
                     }
                 }

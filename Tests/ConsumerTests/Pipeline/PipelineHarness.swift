@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Projections
 import ServiceLifecycle
+import Synchronization
 
 /// Why a pipeline test could not start, or a deadline that passed. Thrown, never skipped.
 struct PipelineTestError: Error, CustomStringConvertible {
@@ -37,6 +38,7 @@ final class Pipeline: Sendable {
     let executor: ThreadExecutor
     let topics = TopicNames.standard
     let checkInPartitions = 12
+    private let publishedMark = Mutex<LogSequenceNumber?>(nil)
 
     private init(
         postgres: PostgresConfiguration,
@@ -93,6 +95,7 @@ final class Pipeline: Sendable {
             admin,
             migrations: Migration.load(from: repositoryRoot.appendingPathComponent("migrations"))
         )
+        try MessageSlot(schema: schema).ensure(on: admin)
         let connection = try PostgresConnection.connect(
             postgres,
             applicationName: "attendance-tests",
@@ -118,6 +121,7 @@ final class Pipeline: Sendable {
             return
         }
         _ = try? admin.execute("DROP SCHEMA IF EXISTS \(PostgresConnection.quoteIdentifier(schema)) CASCADE")
+        try? MessageSlot(schema: schema).drop(on: admin, force: true)
         admin.close()
     }
 
@@ -197,6 +201,29 @@ final class Pipeline: Sendable {
 
     func count(_ table: String, where condition: String = "true") throws -> Int {
         try connection.execute("SELECT count(*) FROM \(table) WHERE \(condition)").int(0, 0) ?? -1
+    }
+
+    var slot: MessageSlot { MessageSlot(schema: schema) }
+
+    /// The outbox messages waiting in the slot (only while no relay streams it), optionally of one topic.
+    func outboxMessages(topic: String? = nil) throws -> [OutboxMessage] {
+        try slot.peek(on: connection).filter { topic == nil || $0.topic == topic }
+    }
+
+    func outboxCount(topic: String? = nil) throws -> Int {
+        try outboxMessages(topic: topic).count
+    }
+
+    /// For `waitUntil` while a relay runs: true once everything committed before the previous call is published
+    /// (the slot acknowledged past the WAL position that call saw).
+    func outboxPublished() throws -> Bool {
+        let now = try MessageSlot.currentPosition(on: connection)
+        let mark = publishedMark.withLock { mark in
+            defer { mark = now }
+            return mark
+        }
+        guard let mark else { return false }
+        return try slot.hasPublished(through: mark, on: connection) && count("outbox") == 0
     }
 
     /// The stored next offset per partition of the check-in topic for `group`.

@@ -94,9 +94,9 @@ extension PipelineTests {
                         ) == [["\(reports.count)", "\(reports.count)"]]
                     )
                     #expect(
-                        try pipeline.count("outbox", where: "topic = 'attendance.reward-commands.v1'") == reports.count
+                        try pipeline.outboxCount(topic: "attendance.reward-commands.v1") == reports.count
                     )
-                    #expect(try pipeline.count("outbox", where: "topic = 'attendance.events.v1'") == reports.count)
+                    #expect(try pipeline.outboxCount(topic: "attendance.events.v1") == reports.count)
                     #expect(try pipeline.storedOffsets(group: group) == Pipeline.highWatermarks(reports))
                     #expect(days >= 4)
                 }

@@ -125,11 +125,11 @@ extension PipelineTests {
                         ) == [["\(total + Self.members)", "\(total)", "\(Self.members)"]]
                     )
                     #expect(
-                        try pipeline.count("outbox", where: "topic = 'attendance.reward-commands.v1'") == total
+                        try pipeline.outboxCount(topic: "attendance.reward-commands.v1") == total
                             + Self.members
                     )
                     #expect(
-                        try pipeline.count("outbox", where: "topic = 'attendance.events.v1'")
+                        try pipeline.outboxCount(topic: "attendance.events.v1")
                             == pipeline.count("event_attendance_log")
                     )
                     #expect(

@@ -72,9 +72,9 @@ extension PipelineTests {
                             ["att:90:1:2026-04-01:DAILY"], ["att:90:1:2026-04-03:DAILY"],
                         ]
                     )
-                    #expect(try pipeline.count("outbox", where: "topic = 'attendance.reward-commands.v1'") == 2)
+                    #expect(try pipeline.outboxCount(topic: "attendance.reward-commands.v1") == 2)
                     #expect(
-                        try pipeline.count("outbox", where: "topic = 'attendance.events.v1'")
+                        try pipeline.outboxCount(topic: "attendance.events.v1")
                             == pipeline.count("event_attendance_log")
                     )
                     let snapshot = consumer.statistics.snapshot
@@ -148,8 +148,8 @@ extension PipelineTests {
                         ) == [["45", "45", "20", "25"]]
                     )
                     #expect(try pipeline.count("event_attendance_reward_log") == 45)
-                    #expect(try pipeline.count("outbox", where: "topic = 'attendance.reward-commands.v1'") == 45)
-                    #expect(try pipeline.count("outbox", where: "topic = 'attendance.events.v1'") == 45)
+                    #expect(try pipeline.outboxCount(topic: "attendance.reward-commands.v1") == 45)
+                    #expect(try pipeline.outboxCount(topic: "attendance.events.v1") == 45)
                     #expect(
                         try pipeline.storedOffsets(group: group)
                             == Pipeline.highWatermarks(firstReports + secondReports)

@@ -70,21 +70,17 @@ extension PipelineTests {
                             """
                         ) == [["07-01", "1", "1"], ["07-03", "2", "1"]]
                     )
-                    let deadLetters = try pipeline.rows(
-                        "SELECT convert_from(payload, 'UTF8'), headers::text FROM outbox WHERE topic = $1",
-                        [TopicNames.standard.checkInRequestsDLQ]
-                    )
+                    let deadLetters = try pipeline.outboxMessages(topic: TopicNames.standard.checkInRequestsDLQ)
                     #expect(deadLetters.count == 1)
-                    #expect(deadLetters.first?[0]?.contains(#""request_id": "poison""#) == true)
-                    #expect(deadLetters.first?[1]?.contains(#""dlq.reason""#) == true)
-                    #expect(deadLetters.first?[1]?.contains(Self.hex("UNPROCESSABLE")) == true)
+                    #expect(
+                        deadLetters.first.map { String(decoding: $0.payload ?? [], as: UTF8.self) }?
+                            .contains(#""request_id": "poison""#) == true
+                    )
+                    let reason = deadLetters.first?.headers.first { $0.name == "dlq.reason" }?.value
+                    #expect(reason.map { String(decoding: $0, as: UTF8.self) } == "UNPROCESSABLE")
                     #expect(try pipeline.storedOffsets(group: group) == Pipeline.highWatermarks(reports))
                 }
             }
-        }
-
-        static func hex(_ text: String) -> String {
-            text.utf8.map { String(format: "%02x", $0) }.joined()
         }
     }
 }

@@ -98,7 +98,7 @@ extension PipelineTests {
                         let rewards = try pipeline.count("event_attendance_reward_log")
                         try pipeline.waitUntil("the relay drained the outbox") {
                             try relay.statistics.published >= rewards + Self.requests.count
-                                && pipeline.count("outbox") == 0
+                                && pipeline.outboxPublished()
                         }
                         return rewards
                     }

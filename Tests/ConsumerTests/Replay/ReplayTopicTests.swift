@@ -94,7 +94,7 @@ extension PipelineTests {
                     try await pipeline.blocking {
                         try pipeline.waitForLogRows(requests.count, consumers: [live])
                         try pipeline.waitUntil("the relay drained the outbox") {
-                            try pipeline.count("outbox") == 0 && relay.statistics.published > requests.count
+                            try pipeline.outboxPublished() && relay.statistics.published > requests.count
                         }
                         return relay.statistics.published
                     }

@@ -72,22 +72,10 @@ extension Pipeline {
         return RewardSettler(configuration: configuration, logger: logger)
     }
 
-    /// The headers of an outbox row as the `headers` column stores them: `[[name, hex value or null], ...]`.
-    static func outboxHeaders(_ text: String?) throws -> [MessageHeader] {
-        let pairs = try #require(
-            try JSONSerialization.jsonObject(with: Data((text ?? "").utf8)) as? [[Any]],
-            "outbox headers \(text ?? "nil") are not a JSON array of pairs"
-        )
-        return pairs.map { pair in
-            let hex = pair[1] as? String
-            let value = hex.map { hex in
-                stride(from: 0, to: hex.count, by: 2).map { offset -> UInt8 in
-                    let start = hex.index(hex.startIndex, offsetBy: offset)
-                    return UInt8(hex[start..<hex.index(start, offsetBy: 2)], radix: 16) ?? 0
-                }
-            }
-            return MessageHeader(name: pair[0] as? String ?? "", value: value)
-        }
+    /// The `idempotency_key` of a JSON message payload.
+    static func idempotencyKey(of message: OutboxMessage) -> String? {
+        let object = try? JSONSerialization.jsonObject(with: Data(message.payload ?? [])) as? [String: Any]
+        return object?["idempotency_key"] as? String
     }
 
     /// Rewards per status.
@@ -121,11 +109,8 @@ extension Pipeline {
     /// Settlement messages waiting in the outbox, per idempotency key.
     func settlementMessagesPerKey() throws -> [String: Int] {
         var perKey: [String: Int] = [:]
-        for row in try rows(
-            "SELECT convert_from(payload, 'UTF8')::jsonb->>'idempotency_key' FROM outbox WHERE topic = $1",
-            [topics.rewardSettlements]
-        ) {
-            perKey[row[0] ?? "", default: 0] += 1
+        for message in try outboxMessages(topic: topics.rewardSettlements) {
+            perKey[Self.idempotencyKey(of: message) ?? "", default: 0] += 1
         }
         return perKey
     }

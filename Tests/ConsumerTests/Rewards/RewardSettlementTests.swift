@@ -239,13 +239,10 @@ extension PipelineTests {
                         try await pipeline.blocking {
                             try pipeline.waitUntilNoRewardIsPending([settler])
                             #expect(try pipeline.rewardStatuses() == ["PARKED": rewards])
-                            let dead = try pipeline.rows(
-                                "SELECT convert_from(payload, 'UTF8')::jsonb->>'idempotency_key', headers::text FROM outbox WHERE topic = $1",
-                                [pipeline.topics.rewardCommandsDLQ]
-                            )
+                            let dead = try pipeline.outboxMessages(topic: pipeline.topics.rewardCommandsDLQ)
                             #expect(dead.count == rewards)
                             for letter in dead {
-                                let parsed = try #require(DeadLetterHeaders(parsing: Pipeline.outboxHeaders(letter[1])))
+                                let parsed = try #require(DeadLetterHeaders(parsing: letter.headers))
                                 #expect(parsed.contract == DeadLetterHeaders.contractVersion)
                                 #expect(parsed.reason == .rewardParked)
                                 #expect(parsed.detail.hasPrefix("gave up after 2 attempts"))
@@ -288,20 +285,16 @@ extension PipelineTests {
                     try await withServices([settler]) {
                         try await pipeline.blocking {
                             try pipeline.waitUntil("the settler dead-lettered the message") {
-                                try pipeline.count("outbox", where: "topic = '\(pipeline.topics.rewardCommandsDLQ)'")
-                                    == 1
+                                try pipeline.outboxCount(topic: pipeline.topics.rewardCommandsDLQ) == 1
                             }
                         }
                     }
                 }
                 try await pipeline.blocking {
-                    let dead = try pipeline.rows(
-                        "SELECT convert_from(payload, 'UTF8'), headers::text FROM outbox WHERE topic = $1",
-                        [pipeline.topics.rewardCommandsDLQ]
-                    )
+                    let dead = try pipeline.outboxMessages(topic: pipeline.topics.rewardCommandsDLQ)
                     #expect(dead.count == 1)
-                    #expect(dead.first?[0] == "not a command")
-                    let headers = try Pipeline.outboxHeaders(dead.first?[1])
+                    #expect(dead.first.map { String(decoding: $0.payload ?? [], as: UTF8.self) } == "not a command")
+                    let headers = dead.first?.headers ?? []
                     #expect(headers.first == MessageHeader(name: "traceparent", value: Array("00-abc".utf8)))
                     let parsed = try #require(DeadLetterHeaders(parsing: headers))
                     #expect(parsed.contract == DeadLetterHeaders.contractVersion)
