@@ -24,6 +24,9 @@ public final class OutboxRelay: Service, Sendable {
         /// How long a batch may wait for its delivery reports.
         public var deliveryTimeout: Duration = .seconds(30)
         public var retryBackoff = Backoff(initial: .milliseconds(100), maximum: .seconds(10))
+        /// Called with the round's size after the broker acknowledged it and before the slot is: a seam for tests
+        /// of the crash window between the two acknowledgements (a throw there is a crash for the relay).
+        public var afterDelivery: (@Sendable (Int) throws -> Void)?
 
         public init(kafka: KafkaConfiguration, postgres: PostgresConfiguration, schema: String) {
             self.kafka = kafka
@@ -169,6 +172,7 @@ public final class OutboxRelay: Service, Sendable {
             }
             if !round.isEmpty, round.count >= configuration.batchSize || event == nil {
                 try deliver(round, producer: producer, backoff: &backoff)
+                try configuration.afterDelivery?(round.count)
                 round.removeAll(keepingCapacity: true)
             }
             if round.isEmpty, readThrough > stream.acknowledged {

@@ -144,15 +144,14 @@ final class Pipeline: Sendable {
         )
     }
 
-    func relay() -> OutboxRelay {
-        OutboxRelay(
-            configuration: .init(
-                kafka: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers),
-                postgres: postgres,
-                schema: schema
-            ),
-            logger: logger
+    func relay(_ configure: (inout OutboxRelay.Configuration) -> Void = { _ in }) -> OutboxRelay {
+        var configuration = OutboxRelay.Configuration(
+            kafka: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers),
+            postgres: postgres,
+            schema: schema
         )
+        configure(&configuration)
+        return OutboxRelay(configuration: configuration, logger: logger)
     }
 
     // MARK: Kafka
