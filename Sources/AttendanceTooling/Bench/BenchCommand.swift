@@ -44,6 +44,15 @@ struct CheckInsBenchmark: AsyncParsableCommand {
     var seedFlowSample = 20_000
     @Option(help: "Most messages produced but not yet consumed (the mock broker keeps ~5 MB per partition).")
     var window = 20_000
+    @Option(help: "Produce at this many check-ins/s instead of as fast as the consumers take them (0: saturated).")
+    var pace = 0
+    @Option(
+        help: """
+            Check-ins already recorded before the run (log and history rows generated in SQL for the same members \
+            in five other events, 200 days each at most), to measure the cost of a long history.
+            """
+    )
+    var preload = 0
 
     func run() async throws {
         let postgres = try database.requireDatabase()
@@ -69,6 +78,13 @@ struct CheckInsBenchmark: AsyncParsableCommand {
                 _ = try Setup.migrate(postgres: postgres, schema: name, directory: migrations)
                 _ = try Setup.apply(policies, postgres: postgres, schema: name)
             }
+        }
+        if preload > 0 {
+            let (members, preload) = (members, preload)
+            let seconds = try await Blocking.run("bench-preload") {
+                try Self.preload(preload, members: members, postgres: postgres, schema: schema)
+            }
+            say(String(format: "preloaded %d check-ins (log + history rows) in %.0f s", preload, seconds))
         }
         let environment = try await Blocking.run("bench-env") { try BenchEnvironment.read(postgres) }
 
@@ -97,6 +113,7 @@ struct CheckInsBenchmark: AsyncParsableCommand {
 
         say(
             "bench checkins: \(requests) requests, \(members) members, \(events) events, \(days) days, \(consumers) consumer(s), batch \(batchSize)"
+                + (pace > 0 ? ", paced at \(pace)/s" : ", saturated")
         )
         let report = try await withThrowingTaskGroup(of: Void.self) { tasks -> PipelineReport in
             for consumer in group { tasks.addTask { try await consumer.run() } }
@@ -106,6 +123,7 @@ struct CheckInsBenchmark: AsyncParsableCommand {
                     settings: settings,
                     kafka: kafka,
                     window: window,
+                    pace: pace,
                     handled: handled,
                     latencies: latencies,
                     logger: logger
@@ -171,7 +189,11 @@ struct CheckInsBenchmark: AsyncParsableCommand {
                 seconds
             )
         )
-        say("latency produce→commit: p50 \(percentiles[0]) ms, p99 \(percentiles[1]) ms, p99.9 \(percentiles[2]) ms")
+        say(
+            "latency produce→commit"
+                + (pace > 0 ? " (paced at \(pace)/s)" : " (saturated: includes the wait in the window)")
+                + ": p50 \(percentiles[0]) ms, p99 \(percentiles[1]) ms, p99.9 \(percentiles[2]) ms"
+        )
         say(String(format: "peak RSS:   %9.1f MiB (this process, including the in-process mock brokers)", peakRSS))
         say(
             String(
@@ -210,6 +232,7 @@ struct CheckInsBenchmark: AsyncParsableCommand {
         settings: CheckInWorkload.Settings,
         kafka: KafkaConfiguration,
         window: Int,
+        pace: Int,
         handled: @escaping @Sendable () -> Int,
         latencies: LatencyRecorder,
         logger: Logger
@@ -241,6 +264,11 @@ struct CheckInsBenchmark: AsyncParsableCommand {
         var sent = 0
         while let message = workload.next() {
             while sent - (handled() - 1) > window { usleep(2_000) }
+            if pace > 0 {
+                // Paced: message n leaves at start + n / pace, so latency is measured below capacity.
+                let due = Double(sent) / Double(pace) - Date().timeIntervalSince(start)
+                if due > 0.001 { usleep(UInt32(due * 1_000_000)) }
+            }
             producer.produce(OutgoingMessage(topic: topic, key: message.key, value: message.value)) { result in
                 if case .failure = result { failures.add(1, ordering: .relaxed) }
             }
@@ -263,6 +291,53 @@ struct CheckInsBenchmark: AsyncParsableCommand {
         counts.duplicates = workload.counts[.duplicate] ?? 0
         counts.malformed = workload.counts[.malformed] ?? 0
         return PipelineReport(counts: counts, elapsedMilliseconds: elapsed)
+    }
+
+    /// Writes `count` past successes (log and history rows) of the workload's members in five other events, on
+    /// days before the workload's, in time order as production would have, then analyzes and checkpoints so the
+    /// run pays for neither.
+    private static func preload(_ count: Int, members: Int, postgres: PostgresConfiguration, schema: String) throws
+        -> Double
+    {
+        let connection = try PostgresConnection.connect(
+            postgres,
+            applicationName: "attendance-bench",
+            searchPath: schema
+        )
+        defer { connection.close() }
+        let start = Date()
+        let policies = try DemoEvents.policies(
+            ids: (1_001...1_005).map { $0 },
+            startingAt: DemoEvents.firstDay(daysAgo: 400)
+        )
+        for policy in policies { _ = try EventCatalog.apply(policy, on: connection) }
+        let days = (count + members - 1) / members
+        try connection.execute(
+            """
+            INSERT INTO event_attendance_log (event_id, member_id, request_id, status, requested_at, attendance_date,
+                channel, policy_version, source_topic, source_partition, source_offset, message_timestamp)
+            SELECT 1001 + m % 5, m, 'preload-' || d || '-' || m, 'CHECK_IN', t, current_date - 400 + d, 'APP', 1,
+                   'preload', 0, (d - 1) * $1::bigint + m, t
+            FROM generate_series(1, $2::int) d
+            CROSS JOIN generate_series(1, $1::int) m
+            CROSS JOIN LATERAL (SELECT (current_date - 400 + d)::timestamptz + interval '9 hours' AS t) x
+            WHERE (d - 1) * $1::bigint + m <= $3
+            """,
+            [Int64(members), days, Int64(count)]
+        )
+        try connection.execute(
+            """
+            INSERT INTO event_attendance_history (event_id, member_id, attendance_log_id, attendance_date,
+                total_attendance_count, streak_attendance_count)
+            SELECT event_id, member_id, id, attendance_date, attendance_date - (current_date - 400),
+                   attendance_date - (current_date - 400)
+            FROM event_attendance_log WHERE source_topic = 'preload' ORDER BY id
+            """
+        )
+        try connection.execute("ANALYZE event_attendance_log, event_attendance_history")
+        // Needs superuser or pg_checkpoint; without it the run may pay for part of the preload's checkpoint.
+        _ = try? connection.execute("CHECKPOINT")
+        return Date().timeIntervalSince(start)
     }
 
     private static func runSeedFlow(settings: CheckInWorkload.Settings, sample: Int, postgres: PostgresConfiguration)
@@ -291,21 +366,25 @@ struct CheckInsBenchmark: AsyncParsableCommand {
     ) {
         let connection = try PostgresConnection.connect(postgres, applicationName: "attendance-bench")
         defer { connection.close() }
-        let tables = ["event_attendance_log", "event_attendance_history", "event_attendance_reward_log"]
+        // The run's own rows (not a preloaded history).
+        let tables = [
+            ("event_attendance_log", "source_topic <> 'preload'"), ("event_attendance_history", "event_id < 1001"),
+            ("event_attendance_reward_log", "true"),
+        ]
         var data: [(String, [UInt8])] = []
-        for table in tables {
-            data.append((table, try connection.copyOut("COPY \(source).\(table) TO STDOUT (FORMAT binary)")))
+        var rows = 0
+        for (table, condition) in tables {
+            let query = "SELECT * FROM \(source).\(table) WHERE \(condition)"
+            data.append((table, try connection.copyOut("COPY (\(query)) TO STDOUT (FORMAT binary)")))
+            rows += try connection.execute("SELECT count(*) FROM (\(query)) x").int(0, 0) ?? 0
         }
-        let counts = try connection.execute(
-            "SELECT (SELECT count(*) FROM \(source).event_attendance_log) + (SELECT count(*) FROM \(source).event_attendance_history) + (SELECT count(*) FROM \(source).event_attendance_reward_log)"
-        )
         let start = Date()
         try connection.transaction { connection in
             for (table, bytes) in data {
                 try connection.copyIn("COPY \(target).\(table) FROM STDIN (FORMAT binary)", data: bytes)
             }
         }
-        return (counts.int(0, 0) ?? 0, Date().timeIntervalSince(start))
+        return (rows, Date().timeIntervalSince(start))
     }
 }
 
@@ -346,11 +425,11 @@ enum BenchVerification {
         defer { connection.close() }
         let rows = try connection.execute(
             """
-            SELECT (SELECT count(*) FROM event_attendance_log WHERE request_id <> 'warm-up'),
-                   (SELECT count(*) FROM event_attendance_history),
+            SELECT (SELECT count(*) FROM event_attendance_log WHERE request_id <> 'warm-up' AND source_topic <> 'preload'),
+                   (SELECT count(*) FROM event_attendance_history WHERE event_id < 1001),
                    (SELECT count(*) FROM event_attendance_reward_log),
                    (SELECT count(*) FROM outbox),
-                   (SELECT count(*) FROM event_attendance_log WHERE status = 'CHECK_IN')
+                   (SELECT count(*) FROM event_attendance_log WHERE status = 'CHECK_IN' AND source_topic <> 'preload')
             """
         )
         let logged = rows.int(0, 0) ?? -1
