@@ -49,6 +49,12 @@ for setting in "${settings[@]}"; do
         restart=yes
     fi
 done
+# A slot nobody reads (a stopped demo, an abandoned schema) keeps WAL; on a development machine cap what it may
+# keep, so it is invalidated rather than filling the disk (production: see docs/operations.md).
+if [ "$(as_postgres "psql -qtAc 'SHOW max_slot_wal_keep_size'")" = "-1" ]; then
+    as_postgres "psql -qc \"ALTER SYSTEM SET max_slot_wal_keep_size = '8GB'\""
+    as_postgres "psql -qc 'SELECT pg_reload_conf()'" >/dev/null
+fi
 if [ "$restart" = yes ]; then
     echo "setup: restarting PostgreSQL $version for ${settings[*]}"
     as_root pg_ctlcluster "$version" main restart

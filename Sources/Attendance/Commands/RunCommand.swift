@@ -208,6 +208,13 @@ struct RunCommand: AsyncParsableCommand {
             try await tasks.waitForAll()
         }
         withExtendedLifetime(mock) {}
+        if isEmbedded {
+            // The demo's rows stay for a look, but nothing will read its outbox slot again (the next embedded run
+            // recreates the schema), and an unread slot keeps every WAL segment from now on.
+            try await Blocking.run("release-slot") {
+                try Setup.releaseSlot(schema: Self.embeddedSchema, postgres: postgres)
+            }
+        }
         say("stopped cleanly")
     }
 }

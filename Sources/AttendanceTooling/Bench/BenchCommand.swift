@@ -75,7 +75,9 @@ struct CheckInsBenchmark: AsyncParsableCommand {
         try await Blocking.run("bench-setup") {
             for name in [schema, "bench_seed_flow", "bench_copy"] {
                 try Setup.drop(schema: name, postgres: postgres)
-                _ = try Setup.migrate(postgres: postgres, schema: name, directory: migrations)
+                // No slot yet: the seed flow and the COPY never publish, and the pipeline's consumers create
+                // theirs when they start (after a preload, whose WAL a slot would otherwise keep).
+                _ = try Setup.migrate(postgres: postgres, schema: name, directory: migrations, publishes: false)
                 _ = try Setup.apply(policies, postgres: postgres, schema: name)
             }
         }
@@ -91,7 +93,12 @@ struct CheckInsBenchmark: AsyncParsableCommand {
         // 1. The pipeline, end to end.
         let cluster = try KafkaMockCluster(brokers: 3)
         _ = try TopicReconciler.apply(try TopicSpec.loadAll(from: topicsFolder.topicsURL()), mock: cluster)
-        let kafka = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)
+        // The mock broker holds an empty fetch for fetch.wait.max.ms (500 ms by default) where a real broker answers
+        // as soon as data arrives: without this, a paced run would measure the mock's wait.
+        let kafka = KafkaConfiguration(
+            bootstrapServers: cluster.bootstrapServers,
+            properties: KafkaMockCluster.lowLatencyClientProperties
+        )
         let latencies = LatencyRecorder()
         var consumerConfiguration = CheckInConsumer.Configuration(
             kafka: kafka,

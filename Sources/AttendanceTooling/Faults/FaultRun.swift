@@ -122,7 +122,16 @@ final class FaultRun: @unchecked Sendable {
         ]
         extras = (3...5).map { service("consumer-\($0)", ["consume", "--batch-wait-ms", "50"]) }
         for process in services { try process.start() }
-        defer { for process in services + extras { process.stop() } }
+        var passed = false
+        defer {
+            for process in services + extras { process.stop() }
+            // Only now that no relay can recreate it: an unread slot keeps WAL. A failed scenario keeps its rows.
+            if passed {
+                try? Setup.drop(schema: schema, postgres: postgres)
+            } else {
+                try? Setup.releaseSlot(schema: schema, postgres: postgres)
+            }
+        }
 
         let injector = ThreadExecutor(name: "fault-injector")
         injector.execute { [self] in inject(cluster: cluster) }
@@ -135,7 +144,7 @@ final class FaultRun: @unchecked Sendable {
         try waitForQuiescence(highWatermarks: traffic.highWatermarks)
         try checkInvariants(traffic: traffic, bootstrap: cluster.bootstrapServers)
         report.seconds = Date().timeIntervalSince(started)
-        try? Setup.drop(schema: schema, postgres: postgres)
+        passed = report.passed
         return report
     }
 
