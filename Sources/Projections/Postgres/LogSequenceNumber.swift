@@ -11,7 +11,8 @@ public struct LogSequenceNumber: Comparable, Hashable, Sendable, CustomStringCon
     /// Parses the text form; nil when it is not `HEX/HEX` with each half fitting 32 bits.
     public init?(_ text: String) {
         let halves = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard halves.count == 2, (1...8).contains(halves[0].count), (1...8).contains(halves[1].count),
+        // Hex digits only: `UInt64(_:radix:)` alone would also take a sign ("+1/-0").
+        guard halves.count == 2, halves.allSatisfy({ (1...8).contains($0.count) && $0.allSatisfy(\.isHexDigit) }),
             let high = UInt64(halves[0], radix: 16), let low = UInt64(halves[1], radix: 16)
         else { return nil }
         self.value = high << 32 | low

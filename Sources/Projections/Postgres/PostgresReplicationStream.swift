@@ -70,6 +70,7 @@ public final class PostgresReplicationStream: @unchecked Sendable {
                 (proto_version '1', publication_names '\(publication)', messages 'true')
                 """
             _ = try Self.run(handle, command, expecting: PGRES_COPY_BOTH)
+            logger.debug("replication stream started", metadata: ["slot": "\(slot)", "from": "\(position ?? "?")"])
             return PostgresReplicationStream(
                 handle: handle,
                 acknowledged: position.flatMap(LogSequenceNumber.init) ?? .zero,
@@ -81,10 +82,11 @@ public final class PostgresReplicationStream: @unchecked Sendable {
         }
     }
 
-    /// The next event, or nil when none arrived within `timeout`.
+    /// The next event, or nil when none arrived within `timeout`. A zero timeout still reads what the socket holds.
     public func next(timeout: Duration) throws(PostgresError) -> ReplicationEvent? {
         guard let handle else { throw Self.closed() }
         let deadline = ContinuousClock.now + timeout
+        var hasReadSocket = false
         while true {
             if ContinuousClock.now - lastStatusSent >= Self.statusInterval {
                 try sendStatus(replyRequested: false)
@@ -97,21 +99,23 @@ public final class PostgresReplicationStream: @unchecked Sendable {
                 }
                 PQfreemem(buffer)
                 let event = try PgOutputDecoder.decode(bytes)
-                if case .keepalive(_, true) = event { try sendStatus(replyRequested: false) }
+                if case .keepalive(_, true) = event {
+                    logger.trace("answering the server's keepalive", metadata: ["acknowledged": "\(acknowledged)"])
+                    try sendStatus(replyRequested: false)
+                }
                 return event
             }
             if length == -1 { throw Self.streamEnded(handle) }
             if length < -1 { throw Self.lost(handle) }
-            // Nothing buffered: wait for the socket until the deadline, then read what arrived.
-            let remaining = deadline - ContinuousClock.now
-            guard remaining > .zero else { return nil }
+            // Nothing buffered: wait for the socket until the deadline, then read what arrived. The socket is read
+            // at least once, so a zero or already passed timeout still sees data that is waiting.
+            let remaining = max(deadline - ContinuousClock.now, .zero)
+            guard remaining > .zero || !hasReadSocket else { return nil }
+            hasReadSocket = true
             var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
             let milliseconds = Int32(
-                clamping: max(
-                    1,
-                    remaining.components.seconds * 1_000
-                        + remaining.components.attoseconds / 1_000_000_000_000_000
-                )
+                clamping: remaining.components.seconds * 1_000
+                    + (remaining.components.attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
             )
             let ready = poll(&descriptor, 1, min(milliseconds, 1_000))
             if ready < 0, errno != EINTR { throw Self.lost(handle) }

@@ -83,7 +83,7 @@ struct PgOutputDecoderTests {
         #expect(LogSequenceNumber("16/B374D848")?.value == 0x16_B374_D848)
         #expect(LogSequenceNumber(value: 0x16_B374_D848).description == "16/B374D848")
         #expect(LogSequenceNumber("0/0") == .zero)
-        for bad in ["", "16", "16/", "/1", "x/1", "123456789/0", "1/2/3"] {
+        for bad in ["", "16", "16/", "/1", "x/1", "123456789/0", "1/2/3", "+1/0", "1/-0", " 1/0"] {
             #expect(LogSequenceNumber(bad) == nil, "\(bad)")
         }
         #expect(LogSequenceNumber("1/0")! > LogSequenceNumber("0/FFFFFFFF")!)

@@ -37,15 +37,20 @@ struct ReplicationStreamTests {
     }
 
     /// Reads whole transactions of this schema's messages until `count` arrived; returns them and the last commit end.
-    static func read(_ count: Int, from stream: PostgresReplicationStream, prefix: String) throws -> (
-        [String], LogSequenceNumber
-    ) {
+    /// Gives up after `within`; `timeout` is what each `next` waits.
+    static func read(
+        _ count: Int,
+        from stream: PostgresReplicationStream,
+        prefix: String,
+        within: Duration = .seconds(20),
+        timeout: Duration = .milliseconds(200)
+    ) throws -> ([String], LogSequenceNumber) {
         var topics: [String] = []
         var end = LogSequenceNumber.zero
         var inTransaction = false
-        let deadline = ContinuousClock.now + .seconds(20)
+        let deadline = ContinuousClock.now + within
         while topics.count < count || inTransaction, ContinuousClock.now < deadline {
-            switch try stream.next(timeout: .milliseconds(200)) {
+            switch try stream.next(timeout: timeout) {
             case .begin?:
                 inTransaction = true
             case .message(let message)? where message.prefix == prefix:
@@ -94,9 +99,10 @@ struct ReplicationStreamTests {
             stream.close()
 
             // Acknowledged through "a","b": a new stream starts at "c". Not acknowledging "c" redelivers it.
-            for _ in 0..<2 {
+            // The second time with zero timeouts: `next` must still read what the socket holds.
+            for timeout in [Duration.milliseconds(200), .zero] {
                 stream = try Self.reopen(postgres, slot)
-                let (again, _) = try Self.read(1, from: stream, prefix: slot.messagePrefix)
+                let (again, _) = try Self.read(1, from: stream, prefix: slot.messagePrefix, timeout: timeout)
                 #expect(again == ["c"])
                 stream.close()
             }
@@ -114,6 +120,17 @@ struct ReplicationStreamTests {
             #expect(try slot.hasPublished(through: position, on: writer))
             #expect(try slot.status(on: writer)?.isActive == true)
             stream.close()
+
+            // Everything acknowledged: a new stream has nothing of ours to deliver.
+            stream = try Self.reopen(postgres, slot)
+            defer { stream.close() }
+            let (redelivered, _) = try Self.read(
+                1,
+                from: stream,
+                prefix: slot.messagePrefix,
+                within: .seconds(1)
+            )
+            #expect(redelivered.isEmpty)
         }
     }
 
