@@ -149,10 +149,10 @@ public final class OutboxRelay: Service, Sendable {
                 transaction.removeAll(keepingCapacity: true)
             case .message(let message)? where message.prefix == prefix:
                 do {
-                    transaction.append(OutgoingMessage(try OutboxEnvelope.decode(message.content)))
+                    transaction.append(contentsOf: try OutboxEnvelope.decode(message.content).map(OutgoingMessage.init))
                 } catch {
-                    // Only this program writes this prefix; a message it cannot read is reported and skipped
-                    // rather than stalling every message behind it.
+                    // Only this program writes this prefix; an envelope it cannot read (a batch's messages) is
+                    // reported with its LSN and skipped rather than stalling every message behind it.
                     logger.error(
                         "skipping an unreadable outbox message",
                         metadata: ["lsn": "\(message.lsn)", "error": "\(error)"]

@@ -157,7 +157,7 @@ public struct MessageSlot: Sendable, Hashable {
                 case .message(let message) = try PgOutputDecoder.decodePgOutput(data),
                 message.prefix == self.messagePrefix
             else { continue }
-            messages.append(try OutboxEnvelope.decode(message.content))
+            messages.append(contentsOf: try OutboxEnvelope.decode(message.content))
         }
         return messages
     }

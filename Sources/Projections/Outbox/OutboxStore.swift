@@ -5,15 +5,13 @@
 ///
 /// The `outbox` table is what earlier versions wrote; the relay still drains rows left in it by an upgrade.
 public enum OutboxStore {
-    /// Emits messages in order. Must run inside the transaction that records the facts.
+    /// Emits messages in order, as one logical decoding message. Must run inside the transaction that records
+    /// the facts.
     public static func append(_ messages: [OutboxMessage], on connection: PostgresConnection) throws {
         guard !messages.isEmpty else { return }
         try connection.execute(
-            """
-            SELECT count(pg_logical_emit_message(true, 'attendance:' || current_schema(), m))
-            FROM unnest($1::bytea[]) AS m
-            """,
-            [messages.map { OutboxEnvelope.encode($0) as [UInt8]? }]
+            "SELECT pg_logical_emit_message(true, 'attendance:' || current_schema(), $1::bytea)",
+            [OutboxEnvelope.encode(messages)]
         )
     }
 

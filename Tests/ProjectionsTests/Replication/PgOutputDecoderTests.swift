@@ -88,23 +88,4 @@ struct PgOutputDecoderTests {
         }
         #expect(LogSequenceNumber("1/0")! > LogSequenceNumber("0/FFFFFFFF")!)
     }
-
-    @Test func outboxEnvelopesRoundTripAndRefuseDamage() throws {
-        let message = OutboxMessage(
-            topic: "attendance.events.v1",
-            key: Array("1:2".utf8),
-            payload: nil,
-            headers: [
-                MessageHeader(name: "traceparent", value: Array("00-abc".utf8)),
-                MessageHeader(name: "empty", value: nil),
-                MessageHeader(name: "binary", value: [0, 0xFF]),
-            ]
-        )
-        let bytes = OutboxEnvelope.encode(message)
-        #expect(try OutboxEnvelope.decode(bytes) == message)
-        #expect(throws: OutboxEnvelope.Malformed.self) { try OutboxEnvelope.decode(Array(bytes.dropLast())) }
-        #expect(throws: OutboxEnvelope.Malformed.self) { try OutboxEnvelope.decode(bytes + [0]) }
-        #expect(throws: OutboxEnvelope.Malformed.self) { try OutboxEnvelope.decode([2] + bytes.dropFirst()) }
-        #expect(throws: OutboxEnvelope.Malformed.self) { try OutboxEnvelope.decode([]) }
-    }
 }

@@ -55,7 +55,7 @@ struct ReplicationStreamTests {
                 inTransaction = true
             case .message(let message)? where message.prefix == prefix:
                 #expect(message.transactional)
-                topics.append(try OutboxEnvelope.decode(message.content).topic)
+                topics.append(contentsOf: try OutboxEnvelope.decode(message.content).map(\.topic))
             case .commit(_, let endLSN)?:
                 inTransaction = false
                 end = endLSN
