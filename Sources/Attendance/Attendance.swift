@@ -16,7 +16,7 @@ struct Attendance: AsyncParsableCommand {
             MigrateCommand.self, TopicsCommand.self, EventsCommand.self, ConsumeCommand.self, RelayCommand.self,
             RunCommand.self, ReplayCommand.self, SettleCommand.self, RewardsCommand.self, FakeRewardAPICommand.self,
             BenchCommand.self, MockClusterCommand.self, FaultSuiteCommand.self, StatusCommand.self, ServeCommand.self,
-            TokenCommand.self, ReportCommand.self,
+            TokenCommand.self, ReportCommand.self, LogCommand.self,
         ]
     )
 
