@@ -36,9 +36,9 @@ struct LogArchiveCommand: AsyncParsableCommand {
     var chunkSize = 10_000
 
     func validate() throws {
-        guard olderThanDays >= Int(AttendanceLogArchive.minimumAge / 86_400) else {
+        guard olderThanDays >= AttendanceLogArchive.minimumAgeDays else {
             throw ValidationError(
-                "--older-than-days must be at least \(Int(AttendanceLogArchive.minimumAge / 86_400)): "
+                "--older-than-days must be at least \(AttendanceLogArchive.minimumAgeDays): "
                     + "a younger request may still be redelivered or retried and needs its row"
             )
         }

@@ -13,12 +13,13 @@ import Foundation
 public enum AttendanceLogArchive {
     /// Requests older than this can no longer be redelivered by Kafka (input topic retention: 7 days) and are
     /// past any upstream retry worth honouring.
-    public static let minimumAge: TimeInterval = 14 * 86_400
+    public static let minimumAgeDays = 14
+    static let minimumAge = TimeInterval(minimumAgeDays * 86_400)
 
     public struct TooRecent: Error, CustomStringConvertible {
         public let cutoff: Date
         public var description: String {
-            "refusing to archive FAIL rows newer than \(Int(AttendanceLogArchive.minimumAge / 86_400)) days "
+            "refusing to archive FAIL rows newer than \(AttendanceLogArchive.minimumAgeDays) days "
                 + "(cutoff \(cutoff)): a redelivered or retried request could still need its row to stay idempotent"
         }
     }
@@ -62,14 +63,6 @@ public enum AttendanceLogArchive {
     ) throws -> Int {
         guard now.timeIntervalSince(cutoff) >= Self.minimumAge else { throw TooRecent(cutoff: cutoff) }
         let cutoffText = ISO8601DateFormatter().string(from: cutoff)
-        // Rows are numbered in insert order and stamped with their transaction's start: the first row at or after
-        // the cutoff bounds the scan, so no chunk reads the recent part of the log (a row of a transaction that
-        // started before the cutoff but numbered after it waits for the next run).
-        let bound =
-            try connection.execute(
-                "SELECT coalesce(min(id), 9223372036854775807) FROM event_attendance_log WHERE created_at >= $1::timestamptz",
-                [cutoffText]
-            ).int64(0, 0) ?? 0
         var after: Int64 = 0
         var archived = 0
         while true {
@@ -77,10 +70,10 @@ public enum AttendanceLogArchive {
                 let picked = try connection.execute(
                     """
                     SELECT id FROM event_attendance_log
-                    WHERE id > $1 AND id < $2 AND status = 'FAIL' AND created_at < $3::timestamptz
-                    ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED
+                    WHERE id > $1 AND status = 'FAIL' AND created_at < $2::timestamptz
+                    ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED
                     """,
-                    [after, bound, cutoffText, chunkSize]
+                    [after, cutoffText, chunkSize]
                 )
                 let ids = (0..<picked.count).compactMap { picked.int64($0, 0) }
                 guard let last = ids.last else { return (0, nil) }
