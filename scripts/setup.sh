@@ -49,23 +49,23 @@ for setting in "${settings[@]}"; do
         restart=yes
     fi
 done
+# Settings that take effect on reload, each set only where the server has less (an operator's choice is kept).
+sql_true() { [ "$(as_postgres "psql -qtAc \"SELECT $1\"")" = t ]; }
+reload=no
+raise_setting() { # name value condition-under-which-to-set
+    if sql_true "$3"; then
+        as_postgres "psql -qc \"ALTER SYSTEM SET $1 = '$2'\""
+        reload=yes
+    fi
+}
 # A slot nobody reads (a stopped demo, an abandoned schema) keeps WAL; on a development machine cap what it may
 # keep, so it is invalidated rather than filling the disk (production: see docs/operations.md).
-if [ "$(as_postgres "psql -qtAc 'SHOW max_slot_wal_keep_size'")" = "-1" ]; then
-    as_postgres "psql -qc \"ALTER SYSTEM SET max_slot_wal_keep_size = '8GB'\""
-    as_postgres "psql -qc 'SELECT pg_reload_conf()'" >/dev/null
-fi
+raise_setting max_slot_wal_keep_size 8GB "current_setting('max_slot_wal_keep_size') = '-1'"
 # Checkpoints: the defaults (every 1GB of WAL or 5 min) make a loaded server write a full page image for most
 # index pages it touches after each checkpoint; production servers space them further apart, and so does this.
-sql_true() { [ "$(as_postgres "psql -qtAc \"SELECT $1\"")" = t ]; }
-if sql_true "pg_size_bytes(current_setting('max_wal_size')) < pg_size_bytes('4GB')"; then
-    as_postgres "psql -qc \"ALTER SYSTEM SET max_wal_size = '4GB'\""
-    as_postgres "psql -qc 'SELECT pg_reload_conf()'" >/dev/null
-fi
-if sql_true "setting::int < 900 FROM pg_settings WHERE name = 'checkpoint_timeout'"; then
-    as_postgres "psql -qc \"ALTER SYSTEM SET checkpoint_timeout = '15min'\""
-    as_postgres "psql -qc 'SELECT pg_reload_conf()'" >/dev/null
-fi
+raise_setting max_wal_size 4GB "pg_size_bytes(current_setting('max_wal_size')) < pg_size_bytes('4GB')"
+raise_setting checkpoint_timeout 15min "setting::int < 900 FROM pg_settings WHERE name = 'checkpoint_timeout'"
+if [ "$reload" = yes ]; then as_postgres "psql -qc 'SELECT pg_reload_conf()'" >/dev/null; fi
 if [ "$restart" = yes ]; then
     echo "setup: restarting PostgreSQL $version for ${settings[*]}"
     as_root pg_ctlcluster "$version" main restart
