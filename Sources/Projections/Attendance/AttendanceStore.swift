@@ -149,103 +149,114 @@ enum AttendanceStore {
         return found
     }
 
-    /// Appends log rows; returns their ids by (event_id, request_id). A row that another transaction
-    /// logged first is absent from the result (ON CONFLICT DO NOTHING), and the caller retries the batch.
-    static func insertLog(
-        _ rows: [CheckInProjector.LogRow],
-        on connection: PostgresConnection
-    ) throws -> [CheckInProjector.RequestKey: Int64] {
-        guard !rows.isEmpty else { return [:] }
-        var eventIDs: [Int64?] = [], memberIDs: [Int64?] = [], requestIDs: [String?] = []
-        var statuses: [String?] = [], reasons: [String?] = [], details: [String?] = []
-        var requestedAt: [String?] = [], dates: [String?] = [], channels: [String?] = []
-        var versions: [Int?] = [], topics: [String?] = [], partitions: [Int32?] = [], offsets: [Int64?] = []
-        var timestamps: [String?] = [], traces: [String?] = []
-        for row in rows {
-            let request = row.request
-            eventIDs.append(request.eventID)
-            memberIDs.append(request.memberID)
-            requestIDs.append(request.requestID)
-            switch row.decision.outcome {
-            case .checkedIn:
-                statuses.append("CHECK_IN")
-                reasons.append(nil)
-                details.append(nil)
-            case .failed(let reason, let detail):
-                statuses.append("FAIL")
-                reasons.append(reason.rawValue)
-                details.append(detail)
-            }
-            requestedAt.append(request.requestedAt?.description)
-            dates.append(row.decision.attendanceDate?.description)
-            channels.append(request.channel)
-            versions.append(row.policyVersion)
-            topics.append(row.envelope.position.topic)
-            partitions.append(row.envelope.position.partition)
-            offsets.append(row.envelope.position.offset)
-            timestamps.append(row.envelope.timestamp?.description)
-            traces.append(request.traceParent)
-        }
-        let result = try connection.execute(
+    /// Takes ids for a batch's log and history rows from their sequences, in one round trip, so that the rows
+    /// can be written by COPY with their links (history → log, reward → history) already in place. Ids come
+    /// back in the order asked for; ids of a batch that rolls back are skipped, as with any sequence.
+    static func allocateIDs(logRows: Int, historyRows: Int, on connection: PostgresConnection) throws -> (
+        log: [Int64], history: [Int64]
+    ) {
+        guard logRows + historyRows > 0 else { return ([], []) }
+        let rows = try connection.execute(
             """
-            INSERT INTO event_attendance_log (
-                event_id, member_id, request_id, status, fail_reason, fail_detail, requested_at, attendance_date,
-                channel, policy_version, source_topic, source_partition, source_offset, message_timestamp, trace_parent)
-            SELECT e, m, r, s, fr, fd, ra, d, c, v, t, p, o, mt, tp
-            FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[],
-                        $7::timestamptz[], $8::date[], $9::text[], $10::int[], $11::text[], $12::int[],
-                        $13::bigint[], $14::timestamptz[], $15::text[])
-                 WITH ORDINALITY AS x(e, m, r, s, fr, fd, ra, d, c, v, t, p, o, mt, tp, n)
-            ORDER BY n
-            ON CONFLICT (event_id, request_id) DO NOTHING
-            RETURNING id, event_id, request_id
+            SELECT 0, nextval('event_attendance_log_id_seq') FROM generate_series(1, $1::int)
+            UNION ALL
+            SELECT 1, nextval('event_attendance_history_id_seq') FROM generate_series(1, $2::int)
             """,
-            [
-                eventIDs, memberIDs, requestIDs, statuses, reasons, details, requestedAt, dates, channels, versions,
-                topics, partitions, offsets, timestamps, traces,
-            ]
+            [logRows, historyRows]
         )
-        var ids: [CheckInProjector.RequestKey: Int64] = [:]
-        ids.reserveCapacity(result.count)
-        for row in 0..<result.count {
-            guard let id = result.int64(row, 0), let eventID = result.int64(row, 1),
-                let requestID = result.string(row, 2)
-            else { continue }
-            ids[.init(eventID: eventID, requestID: requestID)] = id
+        var log: [Int64] = [], history: [Int64] = []
+        log.reserveCapacity(logRows)
+        history.reserveCapacity(historyRows)
+        for row in 0..<rows.count {
+            guard let id = rows.int64(row, 1) else { continue }
+            if rows.int64(row, 0) == 0 { log.append(id) } else { history.append(id) }
         }
-        return ids
+        // Ascending, whatever order the rows came in: replay folds a member's log in id order.
+        log.sort()
+        history.sort()
+        guard log.count == logRows, history.count == historyRows else {
+            throw PostgresError(
+                code: .protocolViolation,
+                message:
+                    "asked for \(logRows) log and \(historyRows) history ids, got \(log.count) and \(history.count)"
+            )
+        }
+        return (log, history)
     }
 
-    /// Appends history rows; returns history ids by attendance_log_id.
-    static func insertHistory(
-        _ rows: [(eventID: Int64, memberID: Int64, logID: Int64, snapshot: AttendanceSnapshot)],
-        on connection: PostgresConnection
-    ) throws -> [Int64: Int64] {
-        guard !rows.isEmpty else { return [:] }
-        let result = try connection.execute(
+    /// The log's unique key, whose violation means a request of the batch was logged before.
+    static let logRequestKeyConstraint = "uq_att_log_event_request"
+
+    /// Appends log rows with the given ids by binary COPY. A request logged before (by an earlier batch, or by
+    /// another consumer right now) fails the whole COPY on `uq_att_log_event_request`; see
+    /// ``CheckInProjector`` for how the batch is retried.
+    static func copyLog(_ rows: [CheckInProjector.LogRow], ids: [Int64], on connection: PostgresConnection) throws {
+        try connection.copyIn(
             """
-            INSERT INTO event_attendance_history (
-                event_id, member_id, attendance_log_id, attendance_date, total_attendance_count, streak_attendance_count)
-            SELECT e, m, l, d, t, s
-            FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::date[], $5::int[], $6::int[])
-                 WITH ORDINALITY AS x(e, m, l, d, t, s, n)
-            ORDER BY n
-            RETURNING id, attendance_log_id
+            COPY event_attendance_log (
+                id, event_id, member_id, request_id, status, fail_reason, fail_detail, requested_at, attendance_date,
+                channel, policy_version, source_topic, source_partition, source_offset, message_timestamp, trace_parent)
+            FROM STDIN (FORMAT binary)
             """,
-            [
-                rows.map { $0.eventID as Int64? },
-                rows.map { $0.memberID as Int64? },
-                rows.map { $0.logID as Int64? },
-                rows.map { $0.snapshot.date.description as String? },
-                rows.map { $0.snapshot.total as Int? },
-                rows.map { $0.snapshot.streak as Int? },
-            ]
-        )
-        var ids: [Int64: Int64] = [:]
-        for row in 0..<result.count {
-            if let id = result.int64(row, 0), let logID = result.int64(row, 1) { ids[logID] = id }
+            binaryRows: rows.indices,
+            fieldsPerRow: 16
+        ) { (index, copy) in
+            let row = rows[index]
+            let request = row.request
+            copy.append(int64: ids[index])
+            copy.append(int64: request.eventID)
+            copy.append(int64: request.memberID)
+            copy.append(text: request.requestID)
+            switch row.decision.outcome {
+            case .checkedIn:
+                copy.append(text: "CHECK_IN")
+                copy.append(text: nil)
+                copy.append(text: nil)
+            case .failed(let reason, let detail):
+                copy.append(text: "FAIL")
+                copy.append(text: reason.rawValue)
+                copy.append(text: detail)
+            }
+            copy.append(timestampMicrosecondsSinceUnixEpoch: request.requestedAt?.microsecondsSinceEpoch)
+            copy.append(dateDaysSinceUnixEpoch: row.decision.attendanceDate?.daysSinceEpoch)
+            copy.append(text: request.channel)
+            copy.append(int32: row.policyVersion)
+            copy.append(text: row.envelope.position.topic)
+            copy.append(int32: Int(row.envelope.position.partition))
+            copy.append(int64: row.envelope.position.offset)
+            copy.append(timestampMicrosecondsSinceUnixEpoch: row.envelope.timestamp?.microsecondsSinceEpoch)
+            copy.append(text: request.traceParent)
         }
-        return ids
+    }
+
+    struct HistoryRow {
+        let id: Int64
+        let eventID: Int64
+        let memberID: Int64
+        let logID: Int64
+        let snapshot: AttendanceSnapshot
+    }
+
+    /// Appends history rows with the given ids by binary COPY.
+    static func copyHistory(_ rows: [HistoryRow], on connection: PostgresConnection) throws {
+        try connection.copyIn(
+            """
+            COPY event_attendance_history (
+                id, event_id, member_id, attendance_log_id, attendance_date, total_attendance_count,
+                streak_attendance_count)
+            FROM STDIN (FORMAT binary)
+            """,
+            binaryRows: rows,
+            fieldsPerRow: 7
+        ) { (row, copy) in
+            copy.append(int64: row.id)
+            copy.append(int64: row.eventID)
+            copy.append(int64: row.memberID)
+            copy.append(int64: row.logID)
+            copy.append(dateDaysSinceUnixEpoch: row.snapshot.date.daysSinceEpoch)
+            copy.append(int32: row.snapshot.total)
+            copy.append(int32: row.snapshot.streak)
+        }
     }
 
     struct RewardRow {
@@ -257,46 +268,38 @@ enum AttendanceStore {
     }
 
     /// The reward snapshot: one PENDING row per earned reward, keyed by its idempotency key.
-    static func insertRewards(_ rows: [RewardRow], on connection: PostgresConnection) throws {
-        guard !rows.isEmpty else { return }
-        var ruleIDs: [String?] = [], types: [String?] = [], amounts: [Int64?] = [], groups: [String?] = []
-        for row in rows {
-            if case .bonus(let ruleID) = row.grant.kind { ruleIDs.append(ruleID) } else { ruleIDs.append(nil) }
+    static func copyRewards(_ rows: [RewardRow], on connection: PostgresConnection) throws {
+        try connection.copyIn(
+            """
+            COPY event_attendance_reward_log (
+                idempotency_key, event_id, member_id, attendance_history_id, attendance_date,
+                reward_kind, bonus_rule_id, reward_type, point_amount, coupon_group_id)
+            FROM STDIN (FORMAT binary)
+            """,
+            binaryRows: rows,
+            fieldsPerRow: 10
+        ) { (row, copy) in
+            copy.append(text: row.grant.idempotencyKey)
+            copy.append(int64: row.eventID)
+            copy.append(int64: row.memberID)
+            copy.append(int64: row.historyID)
+            copy.append(dateDaysSinceUnixEpoch: row.date.daysSinceEpoch)
+            copy.append(text: row.grant.kind.name)
+            if case .bonus(let ruleID) = row.grant.kind { copy.append(text: ruleID) } else { copy.append(text: nil) }
             switch row.grant.reward {
             case .point(let amount):
-                types.append("POINT")
-                amounts.append(amount)
-                groups.append(nil)
+                copy.append(text: "POINT")
+                copy.append(int64: amount)
+                copy.append(text: nil)
             case .coupon(let groupID):
-                types.append("COUPON")
-                amounts.append(nil)
-                groups.append(groupID)
+                copy.append(text: "COUPON")
+                copy.append(int64: nil)
+                copy.append(text: groupID)
             case .none:
                 // RewardGrant never carries NONE (Domain drops it); refuse rather than store a bogus reward.
                 throw RewardSnapshotError(idempotencyKey: row.grant.idempotencyKey)
             }
         }
-        try connection.execute(
-            """
-            INSERT INTO event_attendance_reward_log (
-                idempotency_key, event_id, member_id, attendance_history_id, attendance_date,
-                reward_kind, bonus_rule_id, reward_type, point_amount, coupon_group_id)
-            SELECT k, e, m, h, d, rk, ri, rt, pa, cg
-            FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::date[], $6::text[], $7::text[],
-                        $8::text[], $9::bigint[], $10::text[])
-                 WITH ORDINALITY AS x(k, e, m, h, d, rk, ri, rt, pa, cg, n)
-            ORDER BY n
-            """,
-            [
-                rows.map { $0.grant.idempotencyKey as String? },
-                rows.map { $0.eventID as Int64? },
-                rows.map { $0.memberID as Int64? },
-                rows.map { $0.historyID as Int64? },
-                rows.map { $0.date.description as String? },
-                rows.map { $0.grant.kind.name as String? },
-                ruleIDs, types, amounts, groups,
-            ]
-        )
     }
 }
 

@@ -26,6 +26,7 @@ public final class CheckInProjector {
     public let configuration: Configuration
     public let connection: PostgresConnection
     private var policyCache = PolicyCache()
+    private var processedLookups = ProcessedRequestLookups()
 
     public init(configuration: Configuration, connection: PostgresConnection) {
         self.configuration = configuration
@@ -56,18 +57,37 @@ public final class CheckInProjector {
         }
         guard !result.nextOffsets.isEmpty else { return result }
 
-        try connection.transaction { connection in
-            // Fence first: its row locks serialise any second writer of these partitions.
-            try ConsumerOffsetStore.advance(
-                groupID: configuration.groupID,
-                from: expected,
-                to: result.nextOffsets,
-                on: connection
-            )
-            var plan = try plan(fresh, now: now, result: &result)
-            try write(&plan, now: now, on: connection)
+        var lookUp = processedLookups.isOn
+        var metLoggedRequest = false
+        while true {
+            var attempt = result
+            do {
+                try connection.transaction { connection in
+                    // Fence first: its row locks serialise any second writer of these partitions.
+                    try ConsumerOffsetStore.advance(
+                        groupID: configuration.groupID,
+                        from: expected,
+                        to: attempt.nextOffsets,
+                        on: connection
+                    )
+                    var plan = try plan(fresh, now: now, lookingUpProcessed: lookUp, result: &attempt)
+                    metLoggedRequest = metLoggedRequest || plan.foundLoggedRequests
+                    try write(&plan, now: now, on: connection)
+                }
+                processedLookups.batchDone(metLoggedRequest: metLoggedRequest)
+                return attempt
+            } catch let error as AlreadyLoggedError {
+                // Rolled back. Once without the look-up: a request of the batch was logged by an earlier batch,
+                // so do it again with the look-up. With it: another consumer logged one just now (the same
+                // request under two member keys, so on two partitions); the caller retries the batch.
+                metLoggedRequest = true
+                guard !lookUp else {
+                    processedLookups.batchDone(metLoggedRequest: true)
+                    throw ConcurrentCheckInError(detail: error.underlying.detail)
+                }
+                lookUp = true
+            }
         }
-        return result
     }
 
     /// Sets aside one message that the database keeps refusing although it passed validation: it goes to the
@@ -131,9 +151,16 @@ extension CheckInProjector {
         var newParticipants: [Int64: Int64] = [:]
         /// Requests per (event, day, outcome) of each source partition: the read side's daily counters.
         var dailyCounts: [AttendanceStore.DailyCountKey: Int64] = [:]
+        /// The look-up found requests of the batch logged already.
+        var foundLoggedRequests = false
     }
 
-    private func plan(_ envelopes: [CheckInEnvelope], now: Timestamp, result: inout CheckInBatchResult) throws -> Plan {
+    private func plan(
+        _ envelopes: [CheckInEnvelope],
+        now: Timestamp,
+        lookingUpProcessed lookUp: Bool,
+        result: inout CheckInBatchResult
+    ) throws -> Plan {
         var plan = Plan()
         var requests: [(CheckInRequest, CheckInEnvelope)] = []
         requests.reserveCapacity(envelopes.count)
@@ -169,16 +196,21 @@ extension CheckInProjector {
         }
         guard !requests.isEmpty else { return plan }
 
-        let processed = try AttendanceStore.processedRequests(
-            requests.map { RequestKey(eventID: $0.0.eventID, requestID: $0.0.requestID) },
-            on: connection
-        )
-        if !processed.isEmpty {
-            let before = requests.count
-            requests.removeAll { processed.contains(RequestKey(eventID: $0.0.eventID, requestID: $0.0.requestID)) }
-            result.duplicates += before - requests.count
+        if lookUp {
+            let processed = try AttendanceStore.processedRequests(
+                requests.map { RequestKey(eventID: $0.0.eventID, requestID: $0.0.requestID) },
+                on: connection
+            )
+            if !processed.isEmpty {
+                plan.foundLoggedRequests = true
+                let before = requests.count
+                requests.removeAll {
+                    processed.contains(RequestKey(eventID: $0.0.eventID, requestID: $0.0.requestID))
+                }
+                result.duplicates += before - requests.count
+            }
+            guard !requests.isEmpty else { return plan }
         }
-        guard !requests.isEmpty else { return plan }
 
         let policies = try policyCache.policies(for: Set(requests.map(\.0.eventID)), on: connection)
         let capped = policies.values.filter { $0.policy.maxParticipants != nil }.map(\.policy.id)
@@ -278,28 +310,45 @@ extension CheckInProjector {
 
 extension CheckInProjector {
     private func write(_ plan: inout Plan, now: Timestamp, on connection: PostgresConnection) throws {
-        let logIDs = try AttendanceStore.insertLog(plan.logRows, on: connection)
-        var successes: [(row: LogRow, logID: Int64, snapshot: AttendanceSnapshot, rewards: [RewardGrant])] = []
-        for row in plan.logRows {
-            guard case .checkedIn(let snapshot, let rewards) = row.decision.outcome else { continue }
-            guard let logID = logIDs[RequestKey(eventID: row.request.eventID, requestID: row.request.requestID)] else {
-                throw ConcurrentCheckInError(eventID: row.request.eventID, requestID: row.request.requestID)
-            }
-            successes.append((row, logID, snapshot, rewards))
+        var successes:
+            [(row: LogRow, logID: Int64, historyID: Int64, snapshot: AttendanceSnapshot, rewards: [RewardGrant])] = []
+        let successCount = plan.logRows.count(where: {
+            if case .checkedIn = $0.decision.outcome { true } else { false }
+        })
+        let ids = try AttendanceStore.allocateIDs(
+            logRows: plan.logRows.count,
+            historyRows: successCount,
+            on: connection
+        )
+        var historyIDs = ids.history.makeIterator()
+        for (row, logID) in zip(plan.logRows, ids.log) {
+            guard case .checkedIn(let snapshot, let rewards) = row.decision.outcome, let historyID = historyIDs.next()
+            else { continue }
+            successes.append((row, logID, historyID, snapshot, rewards))
         }
-        let historyIDs = try AttendanceStore.insertHistory(
-            successes.map { ($0.row.request.eventID, $0.row.request.memberID, $0.logID, $0.snapshot) },
+        do {
+            try AttendanceStore.copyLog(plan.logRows, ids: ids.log, on: connection)
+        } catch let error as PostgresError
+            where error.sqlState == "23505" && error.constraint == AttendanceStore.logRequestKeyConstraint
+        {
+            throw AlreadyLoggedError(underlying: error)
+        }
+        try AttendanceStore.copyHistory(
+            successes.map {
+                .init(
+                    id: $0.historyID,
+                    eventID: $0.row.request.eventID,
+                    memberID: $0.row.request.memberID,
+                    logID: $0.logID,
+                    snapshot: $0.snapshot
+                )
+            },
             on: connection
         )
         var rewardRows: [AttendanceStore.RewardRow] = []
         var outbox: [OutboxMessage] = []
         for success in successes where !success.rewards.isEmpty {
-            guard let historyID = historyIDs[success.logID] else {
-                throw ConcurrentCheckInError(
-                    eventID: success.row.request.eventID,
-                    requestID: success.row.request.requestID
-                )
-            }
+            let historyID = success.historyID
             let eventID = success.row.request.eventID
             let memberID = success.row.request.memberID
             for grant in success.rewards {
@@ -329,7 +378,7 @@ extension CheckInProjector {
                 )
             }
         }
-        try AttendanceStore.insertRewards(rewardRows, on: connection)
+        try AttendanceStore.copyRewards(rewardRows, on: connection)
         if configuration.emitsSideEffects {
             for row in plan.logRows {
                 let request = row.request
@@ -364,10 +413,36 @@ extension CheckInProjector {
 /// A request of this batch was logged by another transaction in the meantime (the same event_id and
 /// request_id arriving on two partitions, i.e. under two member keys). Retrying the batch re-reads it.
 public struct ConcurrentCheckInError: Error, Sendable, CustomStringConvertible {
-    public let eventID: Int64
-    public let requestID: String
+    /// The server's detail of the unique violation (`Key (event_id, request_id)=(…) already exists.`).
+    public let detail: String?
 
     public var description: String {
-        "request \(requestID) of event \(eventID) was logged concurrently by another consumer; retrying the batch"
+        "a request of the batch was logged concurrently by another consumer (\(detail ?? "no detail")); retrying the batch"
+    }
+}
+
+/// The log's COPY hit `uq_att_log_event_request`: some request of the batch is logged already.
+struct AlreadyLoggedError: Error {
+    let underlying: PostgresError
+}
+
+/// Whether a batch first looks up which of its requests are logged already.
+///
+/// The look-up costs an index probe per request (a sixth of the batch's server time when measured) and almost
+/// always finds nothing: redeliveries after a crash are fenced by the stored offsets, and duplicates inside a batch
+/// are dropped in memory. So batches go without it, and the log's unique key catches the rare request logged
+/// before: the COPY fails, the transaction rolls back, and the batch runs again with the look-up, which costs
+/// about four look-ups. The look-up is turned on while a moving average says more than a quarter of recent batches
+/// met a logged request (a producer re-sending old requests), and off again once it stops finding them.
+struct ProcessedRequestLookups {
+    static let threshold = 0.25
+    static let weight = 0.1
+    private(set) var recentRate = 0.0
+
+    var isOn: Bool { recentRate >= Self.threshold }
+
+    /// One batch done: whether it met a request logged before (found by the look-up or by the unique key).
+    mutating func batchDone(metLoggedRequest: Bool) {
+        recentRate = recentRate * (1 - Self.weight) + (metLoggedRequest ? Self.weight : 0)
     }
 }
