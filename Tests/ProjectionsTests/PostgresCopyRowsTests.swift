@@ -5,7 +5,8 @@ import Testing
 /// hostile text, and dates and times on both sides of the Postgres epoch (2000-01-01).
 @Suite("Binary COPY rows round trip through the server", .timeLimit(.minutes(2)))
 struct PostgresCopyRowsTests {
-    static let table = "CREATE TEMP TABLE copied (n int PRIMARY KEY, b bigint, i int, t text, d date, ts timestamptz)"
+    static let table =
+        "CREATE TEMP TABLE copied (n int PRIMARY KEY, b bigint, i int, t text, d date, ts timestamptz, f float8)"
 
     @Test func valuesRoundTrip() throws {
         let connection = try TestDatabase.connect()
@@ -22,7 +23,8 @@ struct PostgresCopyRowsTests {
             (946_684_799_999_999, "1999-12-31 23:59:59.999999+00"),
             (1_767_225_600_123_456, "2026-01-01 00:00:00.123456+00"), (nil, nil),
         ]
-        var copy = PostgresCopyRows(fieldsPerRow: 6)
+        let doubles: [Double?] = [0.1, -2.25, nil, 1e300, 62.5, -Double.infinity]
+        var copy = PostgresCopyRows(fieldsPerRow: 7)
         for (index, text) in texts.enumerated() {
             copy.beginRow()
             copy.append(int32: index)
@@ -31,11 +33,12 @@ struct PostgresCopyRowsTests {
             copy.append(text: text)
             copy.append(dateDaysSinceUnixEpoch: dates[index % dates.count].0)
             copy.append(timestampMicrosecondsSinceUnixEpoch: times[index % times.count].0)
+            copy.append(float64: doubles[index % doubles.count])
         }
         #expect(copy.rowCount == texts.count)
         try connection.copyIn("COPY copied FROM STDIN (FORMAT binary)", data: copy.finished())
         try connection.execute("SET TIME ZONE 'UTC'")
-        let rows = try connection.execute("SELECT n, b, i, t, d::text, ts::text FROM copied ORDER BY n")
+        let rows = try connection.execute("SELECT n, b, i, t, d::text, ts::text, f FROM copied ORDER BY n")
         #expect(rows.count == texts.count)
         for index in 0..<rows.count {
             #expect(rows.int(index, 0) == index)
@@ -44,6 +47,7 @@ struct PostgresCopyRowsTests {
             #expect(rows.string(index, 3) == texts[index])
             #expect(rows.string(index, 4) == dates[index % dates.count].1)
             #expect(rows.string(index, 5) == times[index % times.count].1)
+            #expect(rows.double(index, 6) == doubles[index % doubles.count])
         }
     }
 
@@ -53,7 +57,7 @@ struct PostgresCopyRowsTests {
         try connection.execute(Self.table)
         try connection.copyIn(
             "COPY copied FROM STDIN (FORMAT binary)",
-            data: PostgresCopyRows(fieldsPerRow: 6).finished()
+            data: PostgresCopyRows(fieldsPerRow: 7).finished()
         )
         #expect(try connection.execute("SELECT count(*) FROM copied").int(0, 0) == 0)
     }
@@ -64,7 +68,7 @@ struct PostgresCopyRowsTests {
         let connection = try TestDatabase.connect()
         defer { connection.close() }
         try connection.execute(Self.table)
-        var copy = PostgresCopyRows(fieldsPerRow: 6)
+        var copy = PostgresCopyRows(fieldsPerRow: 7)
         for index in 0..<3 {
             copy.beginRow()
             copy.append(int32: index)
@@ -73,6 +77,7 @@ struct PostgresCopyRowsTests {
             copy.append(text: "x")
             copy.append(dateDaysSinceUnixEpoch: nil)
             copy.append(timestampMicrosecondsSinceUnixEpoch: nil)
+            copy.append(float64: nil)
         }
         #expect {
             try connection.copyIn("COPY copied FROM STDIN (FORMAT binary)", data: copy.finished())

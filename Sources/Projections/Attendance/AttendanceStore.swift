@@ -1,7 +1,8 @@
 import Domain
 
-/// The SQL of the check-in projection. Every statement is parameterised; multi-row reads and writes go
-/// through `unnest` over array parameters, so a batch costs a fixed number of round trips whatever its size.
+/// The SQL of the check-in projection. Every statement is parameterised: the batch's rows are written by binary
+/// COPY, multi-row reads and counter updates go through `unnest` over array parameters, so a batch costs a fixed
+/// number of round trips whatever its size.
 enum AttendanceStore {
     static func processedRequests(
         _ keys: [CheckInProjector.RequestKey],

@@ -1,8 +1,9 @@
 import Domain
 import Foundation
 
-/// Turns a batch of check-in messages into `event_attendance_log`, `event_attendance_history`,
-/// `event_attendance_reward_log` and outbox rows, plus the consumer's stored offsets — all in ONE transaction.
+/// Turns a batch of check-in messages into `event_attendance_log`, `event_attendance_history` and
+/// `event_attendance_reward_log` rows, the batch's outbox message (in the WAL) and the consumer's stored offsets —
+/// all in ONE transaction.
 ///
 /// A batch is all-or-nothing: after a crash anywhere, the stored offsets say exactly which messages were
 /// processed, and the unique keys (log: event_id + request_id; history: event_id + member_id + date, and

@@ -49,6 +49,13 @@ public struct PostgresCopyRows: Sendable {
         append32(UInt32(bitPattern: Int32(value)))
     }
 
+    /// `double precision`.
+    public mutating func append(float64 value: Double?) {
+        guard let value else { return appendNull() }
+        appendLength(8)
+        append64(value.bitPattern)
+    }
+
     /// `text`: the UTF-8 bytes. The server still refuses a NUL byte, as it does in text format.
     public mutating func append(text value: String?) {
         guard var text = value else { return appendNull() }

@@ -135,28 +135,24 @@ public enum RewardStore {
     }
 
     private static func insertAttempts(_ attempts: [RewardAttemptRecord], on connection: PostgresConnection) throws {
-        var transactionIDs: [String?] = []
-        for attempt in attempts {
-            if case .paid(let id) = attempt.result { transactionIDs.append(id) } else { transactionIDs.append(nil) }
-        }
-        try connection.execute(
+        try connection.copyIn(
             """
-            INSERT INTO event_attendance_reward_attempt
+            COPY event_attendance_reward_attempt
                 (reward_log_id, attempt, started_at, latency_ms, http_status, outcome, transaction_id, error)
-            SELECT * FROM unnest($1::bigint[], $2::int[], $3::timestamptz[], $4::float8[], $5::int[], $6::text[],
-                                 $7::text[], $8::text[])
+            FROM STDIN (FORMAT binary)
             """,
-            [
-                attempts.map { $0.reward.id as Int64? },
-                attempts.map { $0.reward.attempt as Int? },
-                attempts.map { $0.startedAt.description as String? },
-                attempts.map { String($0.latency.milliseconds) as String? },
-                attempts.map { $0.httpStatus },
-                attempts.map { $0.result.outcomeName as String? },
-                transactionIDs,
-                attempts.map { $0.result.reason.map { String($0.prefix(500)) } },
-            ]
-        )
+            binaryRows: attempts,
+            fieldsPerRow: 8
+        ) { (attempt, copy) in
+            copy.append(int64: attempt.reward.id)
+            copy.append(int32: attempt.reward.attempt)
+            copy.append(timestampMicrosecondsSinceUnixEpoch: attempt.startedAt.microsecondsSinceEpoch)
+            copy.append(float64: attempt.latency.milliseconds)
+            copy.append(int32: attempt.httpStatus)
+            copy.append(text: attempt.result.outcomeName)
+            if case .paid(let id) = attempt.result { copy.append(text: id) } else { copy.append(text: nil) }
+            copy.append(text: attempt.result.reason.map { String($0.prefix(500).filter { $0 != "\u{0}" }) })
+        }
     }
 }
 
