@@ -70,7 +70,12 @@ struct TimestampTests {
     func conversions() {
         let timestamp = Timestamp(microsecondsSinceEpoch: Self.reference + 654_321)
         #expect(Timestamp(timestamp.date) == timestamp)
-        #expect(Timestamp(millisecondsSinceEpoch: 1_795_479_300_123).microsecondsSinceEpoch == Self.reference + 123_000)
+        #expect(
+            Timestamp(millisecondsSinceEpoch: 1_795_479_300_123)?.microsecondsSinceEpoch == Self.reference + 123_000
+        )
+        // Any producer sets a Kafka timestamp: one beyond the microsecond range is no timestamp, not a trap.
+        #expect(Timestamp(millisecondsSinceEpoch: Int64.max) == nil)
+        #expect(Timestamp(millisecondsSinceEpoch: Int64.min / 999) == nil)
         #expect(Timestamp(Date(timeIntervalSince1970: 1.5)).microsecondsSinceEpoch == 1_500_000)
         #expect(timestamp.adding(seconds: -300).microsecondsSinceEpoch == Self.reference + 654_321 - 300_000_000)
         let now = Timestamp.now()

@@ -27,12 +27,12 @@ struct PostgresCopyRowsTests {
         var copy = PostgresCopyRows(fieldsPerRow: 7)
         for (index, text) in texts.enumerated() {
             copy.beginRow()
-            copy.append(int32: index)
+            try copy.append(int32: index)
             copy.append(int64: index % 3 == 0 ? nil : (index % 2 == 0 ? Int64.min : Int64.max))
-            copy.append(int32: index % 4 == 0 ? nil : (index % 2 == 0 ? Int(Int32.min) : Int(Int32.max)))
+            try copy.append(int32: index % 4 == 0 ? nil : (index % 2 == 0 ? Int(Int32.min) : Int(Int32.max)))
             copy.append(text: text)
-            copy.append(dateDaysSinceUnixEpoch: dates[index % dates.count].0)
-            copy.append(timestampMicrosecondsSinceUnixEpoch: times[index % times.count].0)
+            try copy.append(dateDaysSinceUnixEpoch: dates[index % dates.count].0)
+            try copy.append(timestampMicrosecondsSinceUnixEpoch: times[index % times.count].0)
             copy.append(float64: doubles[index % doubles.count])
         }
         #expect(copy.rowCount == texts.count)
@@ -71,12 +71,12 @@ struct PostgresCopyRowsTests {
         var copy = PostgresCopyRows(fieldsPerRow: 7)
         for index in 0..<3 {
             copy.beginRow()
-            copy.append(int32: index)
-            copy.append(int32: 7)  // a bigint column given 4 bytes
-            copy.append(int32: nil)
+            try copy.append(int32: index)
+            try copy.append(int32: 7)  // a bigint column given 4 bytes
+            try copy.append(int32: nil)
             copy.append(text: "x")
-            copy.append(dateDaysSinceUnixEpoch: nil)
-            copy.append(timestampMicrosecondsSinceUnixEpoch: nil)
+            try copy.append(dateDaysSinceUnixEpoch: nil)
+            try copy.append(timestampMicrosecondsSinceUnixEpoch: nil)
             copy.append(float64: nil)
         }
         #expect {
@@ -86,5 +86,27 @@ struct PostgresCopyRowsTests {
             ["08P01", "22P03"].contains((error as? PostgresError)?.sqlState)
         }
         #expect(try connection.execute("SELECT count(*) FROM copied").int(0, 0) == 0)
+    }
+
+    /// What the wire form cannot hold is refused with the server's SQLSTATE before anything is sent, so the message
+    /// that carried it is set aside like any refused message; nothing traps.
+    @Test func valuesOutOfRangeAreRefusedBeforeSending() {
+        var copy = PostgresCopyRows(fieldsPerRow: 1)
+        copy.beginRow()
+        func sqlState(_ body: (inout PostgresCopyRows) throws -> Void) -> String? {
+            do {
+                try body(&copy)
+                return nil
+            } catch let error as PostgresError {
+                #expect(!error.isRetriable)
+                return error.sqlState
+            } catch {
+                return "not a PostgresError: \(error)"
+            }
+        }
+        #expect(sqlState { try $0.append(int32: Int(Int32.max) + 1) } == "22003")
+        #expect(sqlState { try $0.append(int32: Int(Int32.min) - 1) } == "22003")
+        #expect(sqlState { try $0.append(dateDaysSinceUnixEpoch: Int(Int32.min)) } == "22008")
+        #expect(sqlState { try $0.append(timestampMicrosecondsSinceUnixEpoch: Int64.min + 1) } == "22008")
     }
 }

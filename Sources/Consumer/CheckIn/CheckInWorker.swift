@@ -337,7 +337,7 @@ final class CheckInWorker: @unchecked Sendable {
             key: message.key,
             value: message.value,
             headers: message.headers.map { MessageHeader(name: $0.key, value: $0.value) },
-            timestamp: message.timestampMilliseconds.map(Timestamp.init(millisecondsSinceEpoch:))
+            timestamp: message.timestampMilliseconds.flatMap(Timestamp.init(millisecondsSinceEpoch:))
         )
     }
 }

@@ -11,9 +11,12 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         self.microsecondsSinceEpoch = microsecondsSinceEpoch
     }
 
-    /// Kafka message timestamps are milliseconds since the epoch.
-    public init(millisecondsSinceEpoch: Int64) {
-        self.microsecondsSinceEpoch = millisecondsSinceEpoch * 1_000
+    /// Kafka message timestamps are milliseconds since the epoch. Any producer sets them, so a value whose
+    /// microseconds do not fit in `Int64` (±292,000 years) is no timestamp: nil, not a trap.
+    public init?(millisecondsSinceEpoch: Int64) {
+        let (micros, overflow) = millisecondsSinceEpoch.multipliedReportingOverflow(by: 1_000)
+        guard !overflow else { return nil }
+        self.microsecondsSinceEpoch = micros
     }
 
     /// Rounds to the nearest microsecond: `Date` is a `Double`, so truncating would turn

@@ -176,10 +176,12 @@ enum AttendanceStore {
         log.sort()
         history.sort()
         guard log.count == logRows, history.count == historyRows else {
+            // Never expected; retriable, so that the batch is tried again rather than its messages set aside.
             throw PostgresError(
                 code: .protocolViolation,
                 message:
-                    "asked for \(logRows) log and \(historyRows) history ids, got \(log.count) and \(history.count)"
+                    "asked for \(logRows) log and \(historyRows) history ids, got \(log.count) and \(history.count)",
+                isRetriable: true
             )
         }
         return (log, history)
@@ -218,14 +220,14 @@ enum AttendanceStore {
                 copy.append(text: reason.rawValue)
                 copy.append(text: detail)
             }
-            copy.append(timestampMicrosecondsSinceUnixEpoch: request.requestedAt?.microsecondsSinceEpoch)
-            copy.append(dateDaysSinceUnixEpoch: row.decision.attendanceDate?.daysSinceEpoch)
+            try copy.append(timestampMicrosecondsSinceUnixEpoch: request.requestedAt?.microsecondsSinceEpoch)
+            try copy.append(dateDaysSinceUnixEpoch: row.decision.attendanceDate?.daysSinceEpoch)
             copy.append(text: request.channel)
-            copy.append(int32: row.policyVersion)
+            try copy.append(int32: row.policyVersion)
             copy.append(text: row.envelope.position.topic)
-            copy.append(int32: Int(row.envelope.position.partition))
+            try copy.append(int32: Int(row.envelope.position.partition))
             copy.append(int64: row.envelope.position.offset)
-            copy.append(timestampMicrosecondsSinceUnixEpoch: row.envelope.timestamp?.microsecondsSinceEpoch)
+            try copy.append(timestampMicrosecondsSinceUnixEpoch: row.envelope.timestamp?.microsecondsSinceEpoch)
             copy.append(text: request.traceParent)
         }
     }
@@ -254,9 +256,9 @@ enum AttendanceStore {
             copy.append(int64: row.eventID)
             copy.append(int64: row.memberID)
             copy.append(int64: row.logID)
-            copy.append(dateDaysSinceUnixEpoch: row.snapshot.date.daysSinceEpoch)
-            copy.append(int32: row.snapshot.total)
-            copy.append(int32: row.snapshot.streak)
+            try copy.append(dateDaysSinceUnixEpoch: row.snapshot.date.daysSinceEpoch)
+            try copy.append(int32: row.snapshot.total)
+            try copy.append(int32: row.snapshot.streak)
         }
     }
 
@@ -284,7 +286,7 @@ enum AttendanceStore {
             copy.append(int64: row.eventID)
             copy.append(int64: row.memberID)
             copy.append(int64: row.historyID)
-            copy.append(dateDaysSinceUnixEpoch: row.date.daysSinceEpoch)
+            try copy.append(dateDaysSinceUnixEpoch: row.date.daysSinceEpoch)
             copy.append(text: row.grant.kind.name)
             if case .bonus(let ruleID) = row.grant.kind { copy.append(text: ruleID) } else { copy.append(text: nil) }
             switch row.grant.reward {

@@ -28,6 +28,8 @@ public final class CheckInProjector {
     public let connection: PostgresConnection
     private var policyCache = PolicyCache()
     private var processedLookups = ProcessedRequestLookups()
+    /// Whether the next batch looks up which of its requests are logged already.
+    var looksUpLoggedRequests: Bool { processedLookups.isOn }
 
     public init(configuration: Configuration, connection: PostgresConnection) {
         self.configuration = configuration
@@ -432,9 +434,9 @@ struct AlreadyLoggedError: Error {
 /// The look-up costs an index probe per request (a sixth of the batch's server time when measured) and almost
 /// always finds nothing: redeliveries after a crash are fenced by the stored offsets, and duplicates inside a batch
 /// are dropped in memory. So batches go without it, and the log's unique key catches the rare request logged
-/// before: the COPY fails, the transaction rolls back, and the batch runs again with the look-up, which costs
-/// about four look-ups. The look-up is turned on while a moving average says more than a quarter of recent batches
-/// met a logged request (a producer re-sending old requests), and off again once it stops finding them.
+/// before: the COPY fails, the transaction rolls back, and the batch runs again with the look-up. The look-up is
+/// turned on while a moving average says a quarter or more of recent batches met a logged request (a producer
+/// re-sending old requests), and off again once it stops finding them.
 struct ProcessedRequestLookups {
     static let threshold = 0.25
     static let weight = 0.1

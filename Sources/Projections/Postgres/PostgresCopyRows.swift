@@ -42,11 +42,13 @@ public struct PostgresCopyRows: Sendable {
         append64(UInt64(bitPattern: value))
     }
 
-    /// `integer`; a value outside its range is a programming error (the caller chose the column).
-    public mutating func append(int32 value: Int?) {
+    /// `integer`. A value outside its range is refused as the server would refuse it (22003), so the message that
+    /// carried it can be set aside instead of the process trapping.
+    public mutating func append(int32 value: Int?) throws(PostgresError) {
         guard let value else { return appendNull() }
+        guard let exact = Int32(exactly: value) else { throw Self.outOfRange("22003", "integer out of range") }
         appendLength(4)
-        append32(UInt32(bitPattern: Int32(value)))
+        append32(UInt32(bitPattern: exact))
     }
 
     /// `double precision`.
@@ -65,18 +67,23 @@ public struct PostgresCopyRows: Sendable {
         }
     }
 
-    /// `date`, given as days since 1970-01-01.
-    public mutating func append(dateDaysSinceUnixEpoch days: Int?) {
+    /// `date`, given as days since 1970-01-01; the server checks the range of what fits in the wire form.
+    public mutating func append(dateDaysSinceUnixEpoch days: Int?) throws(PostgresError) {
         guard let days else { return appendNull() }
+        guard let exact = Int32(exactly: days - Self.postgresEpochDays) else {
+            throw Self.outOfRange("22008", "date out of range")
+        }
         appendLength(4)
-        append32(UInt32(bitPattern: Int32(days - Self.postgresEpochDays)))
+        append32(UInt32(bitPattern: exact))
     }
 
-    /// `timestamptz`, given as microseconds since 1970-01-01 UTC.
-    public mutating func append(timestampMicrosecondsSinceUnixEpoch microseconds: Int64?) {
+    /// `timestamptz`, given as microseconds since 1970-01-01 UTC; the server checks the range of what fits.
+    public mutating func append(timestampMicrosecondsSinceUnixEpoch microseconds: Int64?) throws(PostgresError) {
         guard let microseconds else { return appendNull() }
+        let (shifted, overflow) = microseconds.subtractingReportingOverflow(Self.postgresEpochMicroseconds)
+        guard !overflow else { throw Self.outOfRange("22008", "timestamp out of range") }
         appendLength(8)
-        append64(UInt64(bitPattern: microseconds &- Self.postgresEpochMicroseconds))
+        append64(UInt64(bitPattern: shifted))
     }
 
     /// The data to stream: the rows and the trailer.
@@ -85,6 +92,10 @@ public struct PostgresCopyRows: Sendable {
         var data = bytes
         data.append(contentsOf: [0xFF, 0xFF])
         return data
+    }
+
+    private static func outOfRange(_ sqlState: String, _ message: String) -> PostgresError {
+        PostgresError(code: .queryFailed, sqlState: sqlState, message: message + " (refused before sending)")
     }
 
     private mutating func appendNull() {

@@ -29,7 +29,8 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         public static let connectionClosed = Self(.connectionClosed)
         /// The server (or the wrapper, before sending) refused a statement; see `sqlState`.
         public static let queryFailed = Self(.queryFailed)
-        /// The server answered in a way this wrapper does not handle (e.g. a COPY statement).
+        /// The server answered in a way this wrapper does not handle (e.g. a statement that starts a COPY, sent where
+        /// rows were expected), or answered with less than was asked for.
         public static let protocolViolation = Self(.protocolViolation)
         /// A connection string, schema name or other setting is malformed.
         public static let invalidConfiguration = Self(.invalidConfiguration)

@@ -145,10 +145,10 @@ public enum RewardStore {
             fieldsPerRow: 8
         ) { (attempt, copy) in
             copy.append(int64: attempt.reward.id)
-            copy.append(int32: attempt.reward.attempt)
-            copy.append(timestampMicrosecondsSinceUnixEpoch: attempt.startedAt.microsecondsSinceEpoch)
+            try copy.append(int32: attempt.reward.attempt)
+            try copy.append(timestampMicrosecondsSinceUnixEpoch: attempt.startedAt.microsecondsSinceEpoch)
             copy.append(float64: attempt.latency.milliseconds)
-            copy.append(int32: attempt.httpStatus)
+            try copy.append(int32: attempt.httpStatus)
             copy.append(text: attempt.result.outcomeName)
             if case .paid(let id) = attempt.result { copy.append(text: id) } else { copy.append(text: nil) }
             copy.append(text: attempt.result.reason.map { String($0.prefix(500).filter { $0 != "\u{0}" }) })

@@ -88,6 +88,38 @@ struct CheckInProjectorTests {
         }
     }
 
+    /// After batches kept meeting logged requests, the next one looks them up first: its logged request is a
+    /// duplicate, its new one is written, in one attempt.
+    @Test func aBatchStartsWithTheLookUpAfterBatchesKeptMeetingLoggedRequests() async throws {
+        try await Self.withFixture { fixture in
+            _ = try fixture.projector.process(
+                [Self.envelope(member: 1, requestID: "old", partition: 0, offset: 0)],
+                expected: [Self.partition(0): nil]
+            )
+            var offset: Int64 = 1
+            for round in 0..<4 {
+                #expect(fixture.projector.looksUpLoggedRequests == (round == 3))
+                let result = try fixture.projector.process(
+                    [
+                        Self.envelope(member: 1, requestID: "old", partition: 0, offset: offset),
+                        Self.envelope(
+                            member: Int64(10 + round),
+                            requestID: "new\(round)",
+                            partition: 0,
+                            offset: offset + 1
+                        ),
+                    ],
+                    expected: [Self.partition(0): offset]
+                )
+                #expect(result.duplicates == 1)
+                #expect(result.successes == 1)
+                offset += 2
+            }
+            #expect(try fixture.count("event_attendance_log") == 5)
+            #expect(try fixture.rows("SELECT next_offset FROM consumer_offset WHERE partition = 0") == [["9"]])
+        }
+    }
+
     /// Ids are taken before the rows are copied: every history row points at its own request's log row, every
     /// reward at its history row, and ids follow the batch's order.
     @Test func copiedRowsLinkToEachOther() async throws {
