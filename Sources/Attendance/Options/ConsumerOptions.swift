@@ -12,6 +12,12 @@ struct ConsumerOptions: ParsableArguments {
     var batchWaitMilliseconds = 100
 
     @Option(
+        name: .customLong("batch-linger-ms"),
+        help: "Once a batch holds check-ins, how long it waits for the next before it is written (0...batch wait)."
+    )
+    var batchLingerMilliseconds = 5
+
+    @Option(
         help:
             "Consumer group members in this process, each with its own thread and connection (env ATTENDANCE_CONSUMERS, default 1)."
     )
@@ -21,6 +27,9 @@ struct ConsumerOptions: ParsableArguments {
         guard (1...50_000).contains(batchSize) else { throw ConfigurationError("--batch-size must be 1...50000") }
         guard (1...60_000).contains(batchWaitMilliseconds) else {
             throw ConfigurationError("--batch-wait-ms must be 1...60000")
+        }
+        guard (0...batchWaitMilliseconds).contains(batchLingerMilliseconds) else {
+            throw ConfigurationError("--batch-linger-ms must be 0...--batch-wait-ms")
         }
     }
 
@@ -46,6 +55,7 @@ struct ConsumerOptions: ParsableArguments {
         )
         configuration.maxBatchSize = batchSize
         configuration.maxBatchWait = .milliseconds(batchWaitMilliseconds)
+        configuration.batchLinger = .milliseconds(batchLingerMilliseconds)
         return configuration
     }
 }

@@ -40,6 +40,11 @@ struct CheckInsBenchmark: AsyncParsableCommand {
     @Option(help: "Days of check-ins.") var days = 10
     @Option(help: "Consumers in the group (in this process).") var consumers = 2
     @Option(name: .customLong("batch-size"), help: "Most check-ins per transaction.") var batchSize = 4_000
+    @Option(
+        name: .customLong("batch-linger-ms"),
+        help: "How long a batch holding check-ins waits for the next (100: always wait the full 100 ms batch wait)."
+    )
+    var batchLingerMilliseconds = 5
     @Option(name: .customLong("seed-flow-sample"), help: "Requests run through the per-message flow.")
     var seedFlowSample = 20_000
     @Option(help: "Most messages produced but not yet consumed (the mock broker keeps ~5 MB per partition).")
@@ -53,6 +58,12 @@ struct CheckInsBenchmark: AsyncParsableCommand {
             """
     )
     var preload = 0
+
+    func validate() throws {
+        guard (0...100).contains(batchLingerMilliseconds) else {
+            throw ValidationError("--batch-linger-ms must be 0...100 (the batch wait)")
+        }
+    }
 
     func run() async throws {
         let postgres = try database.requireDatabase()
@@ -107,6 +118,7 @@ struct CheckInsBenchmark: AsyncParsableCommand {
             schema: schema
         )
         consumerConfiguration.maxBatchSize = batchSize
+        consumerConfiguration.batchLinger = .milliseconds(batchLingerMilliseconds)
         let group = (0..<consumers).map { _ in
             CheckInConsumer(configuration: consumerConfiguration, logger: logger) { _, timestamps in
                 latencies.record(messageTimestamps: timestamps)
@@ -119,7 +131,7 @@ struct CheckInsBenchmark: AsyncParsableCommand {
         let handled: @Sendable () -> Int = { group.reduce(0) { $0 + $1.statistics.snapshot.handled } }
 
         say(
-            "bench checkins: \(requests) requests, \(members) members, \(events) events, \(days) days, \(consumers) consumer(s), batch \(batchSize)"
+            "bench checkins: \(requests) requests, \(members) members, \(events) events, \(days) days, \(consumers) consumer(s), batch \(batchSize), linger \(batchLingerMilliseconds) ms"
                 + (pace > 0 ? ", paced at \(pace)/s" : ", saturated")
         )
         // The WAL the pipeline writes (rows, indexes, outbox messages), read from the server's position.
@@ -209,6 +221,7 @@ struct CheckInsBenchmark: AsyncParsableCommand {
                 + (pace > 0 ? " (paced at \(pace)/s)" : " (saturated: includes the wait in the window)")
                 + ": p50 \(percentiles[0]) ms, p99 \(percentiles[1]) ms, p99.9 \(percentiles[2]) ms"
         )
+        say("worst latency per 5 s of the run (ms): " + latencies.worstByWindow(seconds: 5, since: report.start))
         say(String(format: "peak RSS:   %9.1f MiB (this process, including the in-process mock brokers)", peakRSS))
         let walBytes = Double(walEnd.value &- walStart.value)
         say(
@@ -242,6 +255,8 @@ struct CheckInsBenchmark: AsyncParsableCommand {
     struct PipelineReport: Sendable {
         var counts: WorkloadCounts
         var elapsedMilliseconds: Int64
+        /// When the first message of the measured workload was produced.
+        var start: Date
     }
 
     struct WorkloadCounts: Sendable {
@@ -313,7 +328,7 @@ struct CheckInsBenchmark: AsyncParsableCommand {
         counts.valid = workload.counts[.valid] ?? 0
         counts.duplicates = workload.counts[.duplicate] ?? 0
         counts.malformed = workload.counts[.malformed] ?? 0
-        return PipelineReport(counts: counts, elapsedMilliseconds: elapsed)
+        return PipelineReport(counts: counts, elapsedMilliseconds: elapsed, start: start)
     }
 
     /// Writes `count` past successes (log and history rows) of the workload's members in five other events, on

@@ -5,13 +5,24 @@ import Synchronization
 /// Produce-to-commit latencies in milliseconds, one per message, for percentiles at the end of a run.
 final class LatencyRecorder: Sendable {
     private let samples = Mutex<[Int32]>([])
+    /// Per commit second (since the epoch): the worst latency of a message committed in it, and how many were.
+    private let seconds = Mutex<[Int64: (worst: Int32, count: Int)]>([:])
     private let lastCommit = Atomic<Int64>(0)
 
     func record(messageTimestamps: [Int64]) {
         let now = Int64(Date().timeIntervalSince1970 * 1_000)
         lastCommit.store(now, ordering: .relaxed)
+        var worst: Int32 = 0
         samples.withLock { samples in
-            for timestamp in messageTimestamps { samples.append(Int32(clamping: now - timestamp)) }
+            for timestamp in messageTimestamps {
+                let latency = Int32(clamping: now - timestamp)
+                samples.append(latency)
+                worst = max(worst, latency)
+            }
+        }
+        seconds.withLock { seconds in
+            let entry = seconds[now / 1_000] ?? (0, 0)
+            seconds[now / 1_000] = (max(entry.worst, worst), entry.count + messageTimestamps.count)
         }
     }
 
@@ -23,7 +34,23 @@ final class LatencyRecorder: Sendable {
         return points.map { sorted[min(sorted.count - 1, Int(Double(sorted.count) * $0))] }
     }
 
-    func reset() { samples.withLock { $0.removeAll() } }
+    /// The worst latency of each `window` seconds of commits since `start`, in order, e.g. `120 135 980 140`: whether
+    /// a run's tail is one stall, a climb (a queue building up) or spread over the run.
+    func worstByWindow(seconds window: Int64, since start: Date) -> String {
+        let origin = Int64(start.timeIntervalSince1970)
+        var worst: [Int64: Int32] = [:]
+        for (second, entry) in seconds.withLock({ $0 }) {
+            let slot = max(0, second - origin) / window
+            worst[slot] = max(worst[slot] ?? 0, entry.worst)
+        }
+        guard let last = worst.keys.max() else { return "" }
+        return (0...last).map { worst[$0].map(String.init) ?? "-" }.joined(separator: " ")
+    }
+
+    func reset() {
+        samples.withLock { $0.removeAll() }
+        seconds.withLock { $0.removeAll() }
+    }
 }
 
 enum ProcessMemory {

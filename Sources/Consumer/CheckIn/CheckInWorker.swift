@@ -81,8 +81,12 @@ final class CheckInWorker: @unchecked Sendable {
         while batch.count < configuration.maxBatchSize, !stop.isStopped {
             let remaining = deadline - clock.now
             guard remaining > .zero else { break }
-            let message = try consumer.poll(timeout: min(remaining, .milliseconds(100)))
+            let collecting = !batch.isEmpty
+            let wait = collecting ? configuration.batchLinger : .milliseconds(100)
+            let message = try consumer.poll(timeout: min(remaining, wait))
             coordination.polled(message, into: &batch)
+            // Nothing more within the linger: the fetched messages are all in, so write them now.
+            if message == nil, collecting, !batch.isEmpty { break }
         }
         return batch
     }

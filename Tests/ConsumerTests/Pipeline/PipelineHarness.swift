@@ -137,11 +137,18 @@ final class Pipeline: Sendable {
         try EventCatalog.apply(EventPolicy.decode(json: Data(json.utf8)), on: connection)
     }
 
-    func checkInConsumer(group: String) -> CheckInConsumer {
-        CheckInConsumer(
-            configuration: .init(kafka: kafka, groupID: group, postgres: postgres, schema: schema),
-            logger: logger
+    func checkInConsumer(
+        group: String,
+        _ configure: (inout CheckInConsumer.Configuration) -> Void = { _ in }
+    ) -> CheckInConsumer {
+        var configuration = CheckInConsumer.Configuration(
+            kafka: kafka,
+            groupID: group,
+            postgres: postgres,
+            schema: schema
         )
+        configure(&configuration)
+        return CheckInConsumer(configuration: configuration, logger: logger)
     }
 
     func relay(_ configure: (inout OutboxRelay.Configuration) -> Void = { _ in }) -> OutboxRelay {
