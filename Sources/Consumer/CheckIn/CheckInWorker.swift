@@ -78,15 +78,26 @@ final class CheckInWorker: @unchecked Sendable {
         var batch: [KafkaMessage] = []
         coordination.collectionStarted()
         let deadline = clock.now.advanced(by: configuration.maxBatchWait)
+        // When the batch is written if nothing more arrives: `batchLinger` after the last message it took. Polls
+        // stay short (a stop is seen within 100 ms), and an empty poll for another reason (an error, a partition's
+        // end) does not end the batch early.
+        var lingerEnds: ContinuousClock.Instant?
         while batch.count < configuration.maxBatchSize, !stop.isStopped {
-            let remaining = deadline - clock.now
+            let now = clock.now
+            let remaining = deadline - now
             guard remaining > .zero else { break }
-            let collecting = !batch.isEmpty
-            let wait = collecting ? configuration.batchLinger : .milliseconds(100)
-            let message = try consumer.poll(timeout: min(remaining, wait))
+            var wait = min(remaining, .milliseconds(100))
+            if let lingerEnds { wait = min(wait, max(lingerEnds - now, .zero)) }
+            let before = batch.count
+            let message = try consumer.poll(timeout: wait)
             coordination.polled(message, into: &batch)
-            // Nothing more within the linger: the fetched messages are all in, so write them now.
-            if message == nil, collecting, !batch.isEmpty { break }
+            if batch.isEmpty {
+                lingerEnds = nil
+            } else if batch.count != before {
+                lingerEnds = clock.now.advanced(by: configuration.batchLinger)
+            } else if let lingerEnds, clock.now >= lingerEnds {
+                break  // nothing more within the linger: the fetched messages are in, so write them now
+            }
         }
         return batch
     }

@@ -87,25 +87,28 @@ enum AttendanceStore {
         )
     }
 
-    /// Each member's latest success (one index probe per member on the seed's (event, member, date DESC) index).
+    /// `$1` event ids, `$2` member ids (pairs); each pair's latest success, if any.
+    static let latestSnapshotsQuery = """
+        SELECT k.event_id, k.member_id, to_char(h.attendance_date, 'YYYY-MM-DD'),
+               h.total_attendance_count, h.streak_attendance_count
+        FROM unnest($1::bigint[], $2::bigint[]) AS k(event_id, member_id)
+        CROSS JOIN LATERAL (
+            SELECT attendance_date, total_attendance_count, streak_attendance_count
+            FROM event_attendance_history
+            WHERE event_id = k.event_id AND member_id = k.member_id
+            ORDER BY attendance_date DESC
+            LIMIT 1
+        ) h
+        """
+
+    /// Each member's latest success: one probe per member of the unique key (event, member, date), read backwards.
     static func latestSnapshots(
         _ keys: [CheckInProjector.MemberKey],
         on connection: PostgresConnection
     ) throws -> [CheckInProjector.MemberKey: MemberAttendance] {
         guard !keys.isEmpty else { return [:] }
         let rows = try connection.execute(
-            """
-            SELECT k.event_id, k.member_id, to_char(h.attendance_date, 'YYYY-MM-DD'),
-                   h.total_attendance_count, h.streak_attendance_count
-            FROM unnest($1::bigint[], $2::bigint[]) AS k(event_id, member_id)
-            CROSS JOIN LATERAL (
-                SELECT attendance_date, total_attendance_count, streak_attendance_count
-                FROM event_attendance_history
-                WHERE event_id = k.event_id AND member_id = k.member_id
-                ORDER BY attendance_date DESC
-                LIMIT 1
-            ) h
-            """,
+            latestSnapshotsQuery,
             [keys.map { $0.eventID as Int64? }, keys.map { $0.memberID as Int64? }]
         )
         var members: [CheckInProjector.MemberKey: MemberAttendance] = [:]

@@ -23,14 +23,15 @@ extension PipelineTests {
                     #expect(try pipeline.applyEvent(Self.event.json) == .created(version: 1))
                     _ = try pipeline.produce(requests.map { $0.message() })
                 }
-                // A batch that waited for maxBatchWait would not be written before the wait below gives up.
+                // A batch that waited for maxBatchWait would not be written before the wait below gives up (20 s,
+                // of which joining the group on the mock takes a few).
                 let consumer = pipeline.checkInConsumer(group: "pipeline-linger") {
                     $0.maxBatchWait = .seconds(600)
                     $0.batchLinger = .milliseconds(5)
                 }
                 try await withServices([consumer]) {
                     try await pipeline.blocking {
-                        try pipeline.waitForLogRows(requests.count, consumers: [consumer], timeout: .seconds(60))
+                        try pipeline.waitForLogRows(requests.count, consumers: [consumer], timeout: .seconds(20))
                     }
                 }
                 let statistics = consumer.statistics.snapshot

@@ -84,6 +84,25 @@ struct ReadPlanTests {
                 print("plan of \(name):\n\(text)\n")
                 #expect(!text.contains("Seq Scan"), "\(name) scans a table:\n\(text)")
             }
+
+            // The batch's look-up of each member's latest day reads the unique key backwards (migration 0015 dropped
+            // the descending index over the same columns).
+            try connection.execute(
+                "PREPARE batch_latest(bigint[], bigint[]) AS " + AttendanceStore.latestSnapshotsQuery
+            )
+            let plan = try connection.execute(
+                "EXPLAIN (COSTS OFF) EXECUTE batch_latest('{2,2,3}', '{1234,7,99}')"
+            )
+            let text = (0..<plan.count).compactMap { plan.string($0, 0) }.joined(separator: "\n")
+            print("plan of the batch's latest-day look-up:\n\(text)\n")
+            #expect(text.contains("Index Scan Backward using uq_att_history_event_member_date"), "\(text)")
+            #expect(!text.contains("Seq Scan"), "\(text)")
+            let latest = try AttendanceStore.latestSnapshots(
+                [.init(eventID: 2, memberID: 1_234), .init(eventID: 3, memberID: 2_999_999)],
+                on: connection
+            )
+            #expect(latest.count == 1)
+            #expect(latest[.init(eventID: 2, memberID: 1_234)]?.latest?.total == 10)
         }
     }
 }
