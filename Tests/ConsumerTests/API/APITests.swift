@@ -146,6 +146,13 @@ struct APITests {
                 let port = try await second.listeningPort()
                 let other = APIHarness(pipeline: api.pipeline, server: second, baseURL: "http://127.0.0.1:\(port)")
                 try await other.waitUntilReady()
+                // The second consumer's join rebalances the group; the submissions below go to the settled group
+                // (on a loaded machine the mock's rebalance alone can take most of their 10 s wait).
+                try await api.pipeline.blocking {
+                    try api.pipeline.waitUntil("the second consumer has its partitions") {
+                        consumer.statistics.snapshot.assignedPartitions > 0
+                    }
+                }
                 let replies = try await withThrowingTaskGroup(of: (Int, APIHarness.Reply).self) { group in
                     for index in 0..<20 {
                         let instance = index.isMultiple(of: 2) ? api : other
