@@ -5,8 +5,8 @@ import Synchronization
 /// Produce-to-commit latencies in milliseconds, one per message, for percentiles at the end of a run.
 final class LatencyRecorder: Sendable {
     private let samples = Mutex<[Int32]>([])
-    /// Per commit second (since the epoch): the worst latency of a message committed in it, and how many were.
-    private let seconds = Mutex<[Int64: (worst: Int32, count: Int)]>([:])
+    /// Per commit second (since the epoch): the worst latency of a message committed in it.
+    private let worstBySecond = Mutex<[Int64: Int32]>([:])
     private let lastCommit = Atomic<Int64>(0)
 
     func record(messageTimestamps: [Int64]) {
@@ -20,10 +20,7 @@ final class LatencyRecorder: Sendable {
                 worst = max(worst, latency)
             }
         }
-        seconds.withLock { seconds in
-            let entry = seconds[now / 1_000] ?? (0, 0)
-            seconds[now / 1_000] = (max(entry.worst, worst), entry.count + messageTimestamps.count)
-        }
+        worstBySecond.withLock { $0[now / 1_000] = max($0[now / 1_000] ?? 0, worst) }
     }
 
     var lastCommitMilliseconds: Int64 { lastCommit.load(ordering: .relaxed) }
@@ -39,9 +36,9 @@ final class LatencyRecorder: Sendable {
     func worstByWindow(seconds window: Int64, since start: Date) -> String {
         let origin = Int64(start.timeIntervalSince1970)
         var worst: [Int64: Int32] = [:]
-        for (second, entry) in seconds.withLock({ $0 }) {
+        for (second, latency) in worstBySecond.withLock({ $0 }) {
             let slot = max(0, second - origin) / window
-            worst[slot] = max(worst[slot] ?? 0, entry.worst)
+            worst[slot] = max(worst[slot] ?? 0, latency)
         }
         guard let last = worst.keys.max() else { return "" }
         return (0...last).map { worst[$0].map(String.init) ?? "-" }.joined(separator: " ")
@@ -49,7 +46,7 @@ final class LatencyRecorder: Sendable {
 
     func reset() {
         samples.withLock { $0.removeAll() }
-        seconds.withLock { $0.removeAll() }
+        worstBySecond.withLock { $0.removeAll() }
     }
 }
 

@@ -19,10 +19,10 @@ public final class CheckInConsumer: Service, Sendable {
         public var maxBatchSize = 4_000
         /// How long a batch waits to fill up before it is written anyway.
         public var maxBatchWait: Duration = .milliseconds(100)
-        /// Once a batch holds messages, how long a poll waits for the next one before the batch is written. Batches
-        /// then follow the load, as group commit does: what arrived while the last batch was written goes in the
-        /// next one at once, so below capacity a message waits for about one transaction instead of `maxBatchWait`,
-        /// and at capacity batches still fill to `maxBatchSize`. Default 5 ms; `maxBatchWait` or more: always wait.
+        /// A batch holding messages is written once none has joined it for this long. Batches then follow the load,
+        /// as group commit does: what arrived while the last batch was written goes in the next one at once, so
+        /// below capacity a message waits for about one transaction instead of `maxBatchWait`, and at capacity
+        /// batches still fill to `maxBatchSize`. Default 5 ms; `maxBatchWait` or more: always wait.
         public var batchLinger: Duration = .milliseconds(5)
         /// Backoff between attempts while Postgres fails.
         public var retryBackoff = Backoff(initial: .milliseconds(100), maximum: .seconds(10))

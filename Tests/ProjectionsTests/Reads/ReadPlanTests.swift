@@ -78,9 +78,12 @@ struct ReadPlanTests {
                 "read_summary_rewards": "2, '2026-03-03', '2026-03-04'",
                 "read_summary_totals": "2",
             ]
-            for (name, arguments) in calls.sorted(by: { $0.key < $1.key }) {
+            func plan(_ name: String, _ arguments: String) throws -> String {
                 let plan = try connection.execute("EXPLAIN (COSTS OFF) EXECUTE \(name)(\(arguments))")
-                let text = (0..<plan.count).compactMap { plan.string($0, 0) }.joined(separator: "\n")
+                return (0..<plan.count).compactMap { plan.string($0, 0) }.joined(separator: "\n")
+            }
+            for (name, arguments) in calls.sorted(by: { $0.key < $1.key }) {
+                let text = try plan(name, arguments)
                 print("plan of \(name):\n\(text)\n")
                 #expect(!text.contains("Seq Scan"), "\(name) scans a table:\n\(text)")
             }
@@ -90,10 +93,7 @@ struct ReadPlanTests {
             try connection.execute(
                 "PREPARE batch_latest(bigint[], bigint[]) AS " + AttendanceStore.latestSnapshotsQuery
             )
-            let plan = try connection.execute(
-                "EXPLAIN (COSTS OFF) EXECUTE batch_latest('{2,2,3}', '{1234,7,99}')"
-            )
-            let text = (0..<plan.count).compactMap { plan.string($0, 0) }.joined(separator: "\n")
+            let text = try plan("batch_latest", "'{2,2,3}', '{1234,7,99}'")
             print("plan of the batch's latest-day look-up:\n\(text)\n")
             #expect(text.contains("Index Scan Backward using uq_att_history_event_member_date"), "\(text)")
             #expect(!text.contains("Seq Scan"), "\(text)")
