@@ -1,6 +1,9 @@
+import Domain
 import Foundation
-import Hummingbird
 import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
 import ServiceLifecycle
 import Synchronization
 
@@ -13,7 +16,12 @@ import Synchronization
 /// → 422), and inject the faults of ``FakeRewardFaults``, which can be changed while it runs (an outage for a
 /// circuit-breaker test). `GET /v1/ledger/summary` shows the counters.
 ///
-/// A `Service`: run it in a task or service group; ``listeningPort(timeout:)`` tells where it listens.
+/// Served by a plain SwiftNIO HTTP/1.1 pipeline rather than a web framework: `bench rewards` runs it on the same
+/// cores as the settler it measures, so its cost per request is kept to parsing, one ledger update and one
+/// scheduled write (the latency is a timer on the event loop, not a task per request).
+///
+/// A `Service`: run it in a task or service group; ``listeningPort(timeout:)`` tells where it listens. Cancelling
+/// the task or a graceful shutdown stops it.
 public final class FakeRewardServer: Service, Sendable {
     public struct Configuration: Sendable {
         /// Default 127.0.0.1.
@@ -33,6 +41,7 @@ public final class FakeRewardServer: Service, Sendable {
     public let ledger = FakeRewardLedger()
     private let faultState: Mutex<FakeRewardFaults>
     private let port = Mutex<Int?>(nil)
+    private let connections = FakeRewardConnections()
     private let logger: Logger
 
     public init(configuration: Configuration = Configuration(), logger: Logger = Logger(label: "fake-reward-api")) {
@@ -70,65 +79,118 @@ public final class FakeRewardServer: Service, Sendable {
     }
 
     public func run() async throws {
-        let router = Router()
-        router.post("/v1/points/grants") { request, _ in try await self.handle(request, kind: .points) }
-        router.post("/v1/coupons/issues") { request, _ in try await self.handle(request, kind: .coupon) }
-        router.get("/v1/ledger/summary") { _, _ in
-            Self.json(.ok, self.ledger.counters)
-        }
-        var quiet = logger
-        quiet.logLevel = max(logger.logLevel, .warning)
-        let app = Application(
-            router: router,
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port)),
-            onServerRunning: { channel in
-                self.port.withLock { $0 = channel.localAddress?.port }
-            },
-            logger: quiet
-        )
+        let connections = self.connections
+        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 1_024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                connections.add(channel)
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(FakeRewardHandler(server: self))
+                }
+            }
+        let listener: any Channel
         do {
-            try await app.run()
+            listener = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
+        } catch {
+            throw FakeRewardServerError(
+                description:
+                    "the fake reward API cannot listen on \(configuration.host):\(configuration.port): \(error)"
+            )
+        }
+        port.withLock { $0 = listener.localAddress?.port }
+        logger.info("fake reward API listening", metadata: ["port": "\(listener.localAddress?.port ?? 0)"])
+        let stop: @Sendable () -> Void = {
+            listener.close(promise: nil)
+            connections.closeAll()
+        }
+        do {
+            try await withGracefulShutdownHandler {
+                try await withTaskCancellationHandler {
+                    try await listener.closeFuture.get()
+                } onCancel: {
+                    stop()
+                }
+            } onGracefulShutdown: {
+                stop()
+            }
         } catch is CancellationError {
             // Cancelling the task is how an embedding program or a test stops the fake: a clean stop.
         }
+        // The listener may have closed for another reason: leave no connection behind either way.
+        connections.closeAll()
     }
 
-    private func handle(_ request: Request, kind: FakeRewardLedger.Payment.Kind) async throws -> Response {
-        ledger.count { $0.requests += 1 }
-        let faults = self.faults
+    // MARK: - Answers (called on the connection's event loop by FakeRewardHandler)
+
+    /// What a finished request gets, once its latency has passed: a status, a JSON body, and how long to hang
+    /// before sending it (a timeout or a dropped response).
+    struct Answer {
+        var status: HTTPResponseStatus
+        var body: [UInt8]
+        var retryAfterSeconds: Int?
+        var hang: Duration = .zero
+    }
+
+    /// The request's part of the faults: its latency, rolled when it arrives.
+    func delay(for faults: FakeRewardFaults) -> Duration {
         var delay = faults.latency
         if faults.latencyJitter > .zero { delay += faults.latencyJitter * Double.random(in: 0...1) }
-        if delay > .zero { try await Task.sleep(for: delay) }
+        return delay
+    }
+
+    /// Routes a complete request; `faults` are those in force when it arrived.
+    func answer(_ request: FakeRewardRequest, faults: FakeRewardFaults) -> Answer {
+        switch (request.method, request.path) {
+        case (.POST, "/v1/points/grants"): return pay(request, kind: .points, faults: faults)
+        case (.POST, "/v1/coupons/issues"): return pay(request, kind: .coupon, faults: faults)
+        case (.GET, "/v1/ledger/summary"): return Answer(status: .ok, body: Self.summary(ledger.counters))
+        case (_, "/v1/points/grants"), (_, "/v1/coupons/issues"), (_, "/v1/ledger/summary"):
+            return Self.error(.methodNotAllowed, "\(request.method) is not allowed on \(request.path)")
+        default:
+            return Self.error(.notFound, "no route \(request.path)")
+        }
+    }
+
+    private func pay(_ request: FakeRewardRequest, kind: FakeRewardLedger.Payment.Kind, faults: FakeRewardFaults)
+        -> Answer
+    {
+        ledger.count { $0.requests += 1 }
         if faults.down {
             ledger.count { $0.serverErrors += 1 }
-            return Self.json(.serviceUnavailable, #"{"error":"down for maintenance"}"#)
+            return Self.error(.serviceUnavailable, "down for maintenance")
         }
         let roll = Double.random(in: 0..<1)
         var threshold = faults.timeoutRate
         if roll < threshold {
             ledger.count { $0.timedOut += 1 }
-            try await Task.sleep(for: faults.hangDuration)
-            return Self.json(.gatewayTimeout, #"{"error":"timed out"}"#)
+            var answer = Self.error(.gatewayTimeout, "timed out")
+            answer.hang = faults.hangDuration
+            return answer
         }
         threshold += faults.serverErrorRate
         if roll < threshold {
             ledger.count { $0.serverErrors += 1 }
-            return Self.json(.serviceUnavailable, ["error": "temporarily unavailable"])
+            return Self.error(.serviceUnavailable, "temporarily unavailable")
         }
         threshold += faults.throttleRate
         if roll < threshold {
             ledger.count { $0.throttled += 1 }
-            var response = Self.json(.tooManyRequests, ["error": "slow down"])
-            response.headers[.retryAfter] = "1"
-            return response
+            var answer = Self.error(.tooManyRequests, "slow down")
+            answer.retryAfterSeconds = 1
+            return answer
         }
         let dropsResponse = roll < threshold + faults.droppedResponseRate
 
-        guard let key = request.headers.first(where: { $0.name.canonicalName == "idempotency-key" })?.value,
-            !key.isEmpty, key.utf8.count <= 255
-        else { return refuse(.badRequest, "Idempotency-Key header is required") }
-        let body = try await request.body.collect(upTo: 64 * 1024)
-        guard let payload = try? JSONDecoder().decode(FakePaymentRequest.self, from: Data(buffer: body)),
+        guard request.bodyTooLarge == false else {
+            return refuse(.payloadTooLarge, "body must be at most \(FakeRewardRequest.maximumBody) bytes")
+        }
+        guard let key = request.idempotencyKey, !key.isEmpty, key.utf8.count <= 255 else {
+            return refuse(.badRequest, "Idempotency-Key header is required")
+        }
+        guard let payload = FakePaymentRequest.decode(request.body),
             let memberID = payload.memberID, memberID > 0,
             let reference = payload.reference
         else { return refuse(.badRequest, "body must be JSON with member_id and reference") }
@@ -147,7 +209,7 @@ public final class FakeRewardServer: Service, Sendable {
                 return refuse(.badRequest, "coupon_group_id is required")
             }
             if faults.closedCouponGroups.contains(value) {
-                return refuse(.unprocessableContent, "coupon group \(value) is closed")
+                return refuse(.unprocessableEntity, "coupon group \(value) is closed")
             }
             group = value
         }
@@ -155,30 +217,55 @@ public final class FakeRewardServer: Service, Sendable {
         switch ledger.pay(key: key, kind: kind, memberID: memberID, amount: amount, couponGroupID: group) {
         case .new(let new): payment = new
         case .replayed(let earlier): payment = earlier
-        case .conflict: return refuse(.unprocessableContent, "Idempotency-Key reused for a different request")
+        case .conflict: return refuse(.unprocessableEntity, "Idempotency-Key reused for a different request")
         }
+        var answer = Answer(status: .ok, body: Self.object("transaction_id", payment.transactionID))
         if dropsResponse {
             ledger.count { $0.dropped += 1 }
-            try await Task.sleep(for: faults.hangDuration)
+            answer.hang = faults.hangDuration
         }
-        return Self.json(.ok, ["transaction_id": payment.transactionID])
+        return answer
     }
 
-    private func refuse(_ status: HTTPResponse.Status, _ message: String) -> Response {
+    private func refuse(_ status: HTTPResponseStatus, _ message: String) -> Answer {
         ledger.count { $0.refused += 1 }
-        return Self.json(status, ["error": message])
+        return Self.error(status, message)
     }
 
-    /// Encoded with `JSONEncoder` (a message may quote what the request sent); keys sorted so answers are stable.
-    private static func json(_ status: HTTPResponse.Status, _ body: some Encodable) -> Response {
+    private static func error(_ status: HTTPResponseStatus, _ message: String) -> Answer {
+        Answer(status: status, body: object("error", message))
+    }
+
+    /// `{"<name>": "<value>"}`, escaped (a message may quote what the request sent).
+    private static func object(_ name: String, _ value: String) -> [UInt8] {
+        var json = JSONText(reservingCapacity: 48 + value.utf8.count)
+        json.beginObject()
+        json.field(name, value)
+        json.endObject()
+        return json.utf8
+    }
+
+    /// The counters (rarely asked for: `JSONEncoder` with the counters' own coding keys), keys sorted.
+    private static func summary(_ counters: FakeRewardLedger.Counters) -> [UInt8] {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(body)) ?? Data(#"{"error":"unencodable answer"}"#.utf8)
-        return Response(
-            status: status,
-            headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data))
-        )
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(counters)).map { Array($0) } ?? object("error", "unencodable counters")
+    }
+}
+
+/// The open connections, so a stop can close them rather than leave keep-alive clients attached to a fake that
+/// no longer runs.
+final class FakeRewardConnections: Sendable {
+    private let open = Mutex<[ObjectIdentifier: any Channel]>([:])
+
+    func add(_ channel: any Channel) {
+        let id = ObjectIdentifier(channel)
+        open.withLock { $0[id] = channel }
+        channel.closeFuture.whenComplete { _ in _ = self.open.withLock { $0.removeValue(forKey: id) } }
+    }
+
+    func closeAll() {
+        for channel in open.withLock({ Array($0.values) }) { channel.close(promise: nil) }
     }
 }
 

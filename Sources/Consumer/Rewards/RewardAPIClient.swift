@@ -62,6 +62,9 @@ public final class RewardAPIClient: Sendable {
             idleTimeout: .seconds(60),
             concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.maxConnectionsPerHost
         )
+        // The service bootstraps no tracer, and the client's default (the global no-op tracer) still builds every
+        // request's span attributes: about 3% of a settler's CPU in `bench rewards`.
+        http.tracing.tracer = nil
         self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: http)
     }
 
@@ -129,7 +132,7 @@ public final class RewardAPIClient: Sendable {
     static func classify(status: Int, body: String, retryAfter: String?) -> RewardCallResult {
         switch status {
         case 200..<300:
-            guard let receipt = try? JSONDecoder().decode(Receipt.self, from: Data(body.utf8)),
+            guard let receipt = try? receiptDecoder.decode(Receipt.self, from: Data(body.utf8)),
                 let transactionID = receipt.transactionID, !transactionID.isEmpty
             else {
                 // Paid or not, we cannot tell from this answer: ask again with the same key.
@@ -144,6 +147,8 @@ public final class RewardAPIClient: Sendable {
             return .rejected(reason: "HTTP \(status): " + String(body.prefix(300)))
         }
     }
+
+    private static let receiptDecoder = JSONDecoder()
 
     /// The part of a 2xx answer that proves payment.
     private struct Receipt: Decodable {

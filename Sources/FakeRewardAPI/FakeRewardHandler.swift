@@ -1,0 +1,97 @@
+import NIOCore
+import NIOHTTP1
+
+/// One connection's requests: collects each request, waits out its latency on the event loop (a timer, no task),
+/// asks the server for the answer and writes it. `configureHTTPServerPipeline` in front of it keeps pipelined
+/// requests in order, so there is at most one request in flight here.
+final class FakeRewardHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let server: FakeRewardServer
+    private var head: HTTPRequestHead?
+    private var request: FakeRewardRequest?
+    /// False once the connection is gone: a timer that fires later writes nothing.
+    private var open = true
+
+    init(server: FakeRewardServer) {
+        self.server = server
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            self.head = head
+            let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first
+            request = FakeRewardRequest(
+                method: head.method,
+                path: path.map(String.init) ?? head.uri,
+                idempotencyKey: head.headers.first(name: "Idempotency-Key")
+            )
+        case .body(let chunk):
+            guard var request, !request.bodyTooLarge else { return }
+            if request.body.count + chunk.readableBytes > FakeRewardRequest.maximumBody {
+                request.bodyTooLarge = true
+                request.body = []
+            } else {
+                request.body.append(contentsOf: chunk.readableBytesView)
+            }
+            self.request = request
+        case .end:
+            guard let head, let request else { return }
+            self.head = nil
+            self.request = nil
+            let faults = server.faults
+            after(server.delay(for: faults), context: context) { handler, context in
+                let answer = handler.server.answer(request, faults: faults)
+                handler.after(answer.hang, context: context) { handler, context in
+                    handler.respond(answer, to: head, context: context)
+                }
+            }
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        open = false
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        open = false
+    }
+
+    /// Runs `body` on this loop after `delay` (at once when zero), unless the connection closed meanwhile.
+    private func after(
+        _ delay: Duration,
+        context: ChannelHandlerContext,
+        _ body: @escaping (FakeRewardHandler, ChannelHandlerContext) -> Void
+    ) {
+        guard delay > .zero else { return body(self, context) }
+        let nanoseconds = delay.components.seconds * 1_000_000_000 + delay.components.attoseconds / 1_000_000_000
+        context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanoseconds)) {
+            guard self.open else { return }
+            body(self, context)
+        }
+    }
+
+    private func respond(_ answer: FakeRewardServer.Answer, to head: HTTPRequestHead, context: ChannelHandlerContext) {
+        guard open else { return }
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "Content-Length", value: String(answer.body.count))
+        if let seconds = answer.retryAfterSeconds { headers.add(name: "Retry-After", value: String(seconds)) }
+        let keepAlive = head.isKeepAlive
+        if !keepAlive { headers.add(name: "Connection", value: "close") }
+        var body = context.channel.allocator.buffer(capacity: answer.body.count)
+        body.writeBytes(answer.body)
+        context.write(
+            wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: answer.status, headers: headers))),
+            promise: nil
+        )
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if !keepAlive {
+            written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        }
+    }
+}
