@@ -143,6 +143,11 @@ final class FaultRun: @unchecked Sendable {
 
         try waitForQuiescence(highWatermarks: traffic.highWatermarks)
         try checkInvariants(traffic: traffic, bootstrap: cluster.bootstrapServers)
+        // Every process ends gracefully now; a crash or error exit at any time in the run fails the scenario.
+        for process in services + extras + [api] {
+            process.stop()
+            report.problems += process.exitProblems
+        }
         report.seconds = Date().timeIntervalSince(started)
         passed = report.passed
         return report

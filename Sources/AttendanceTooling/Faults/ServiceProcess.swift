@@ -12,6 +12,11 @@ final class ServiceProcess: @unchecked Sendable {
     private var process: Process?
     private(set) var kills = 0
     private(set) var starts = 0
+    /// Ends the suite did not cause or that went wrong: a crash or an error exit on its own, a graceful stop that
+    /// exited with an error or hung. A scenario with any of these fails, whatever the rows say.
+    private(set) var exitProblems: [String] = []
+    /// Whether the end of the current process is accounted for (by a kill, a stop, or a noted problem).
+    private var endAccounted = false
 
     init(name: String, arguments: [String], environment: [String: String], logDirectory: URL) {
         self.name = name
@@ -23,6 +28,7 @@ final class ServiceProcess: @unchecked Sendable {
     var isRunning: Bool { process?.isRunning ?? false }
 
     func start() throws {
+        noteUnexpectedExit()
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = arguments
@@ -37,24 +43,52 @@ final class ServiceProcess: @unchecked Sendable {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         self.process = process
+        endAccounted = false
         starts += 1
     }
 
     /// SIGKILL: the process gets no chance to finish a batch, commit or leave its group.
     func kill() {
+        noteUnexpectedExit()
         guard let process, process.isRunning else { return }
         Foundation.kill(process.processIdentifier, SIGKILL)
         Self.waitForExit(process)
+        endAccounted = true
         kills += 1
     }
 
-    /// SIGTERM and wait: a graceful stop (finish the batch, commit, leave the group).
+    /// SIGTERM and wait: a graceful stop (finish the batch, commit, leave the group), which must end with exit
+    /// status 0 within 30 s. A process still starting up may die of the SIGTERM itself: also a stop.
     func stop() {
+        noteUnexpectedExit()
         guard let process, process.isRunning else { return }
         process.terminate()
-        if !Self.waitForExit(process, timeout: 30) {
+        endAccounted = true
+        guard Self.waitForExit(process, timeout: 30) else {
+            exitProblems.append("\(name) did not stop within 30 s of SIGTERM (killed)")
             Foundation.kill(process.processIdentifier, SIGKILL)
             Self.waitForExit(process)
+            return
+        }
+        let stoppedBySignal = process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGTERM
+        let exitedCleanly = process.terminationReason == .exit && process.terminationStatus == 0
+        if !exitedCleanly && !stoppedBySignal {
+            exitProblems.append("\(name) stopped with \(Self.describeEnd(of: process)) on SIGTERM")
+        }
+    }
+
+    /// A process that ended while nobody was stopping or killing it crashed or gave up: note it once.
+    private func noteUnexpectedExit() {
+        guard let process, !process.isRunning, !endAccounted else { return }
+        endAccounted = true
+        exitProblems.append("\(name) exited by itself with \(Self.describeEnd(of: process))")
+    }
+
+    private static func describeEnd(of process: Process) -> String {
+        switch process.terminationReason {
+        case .exit: "exit status \(process.terminationStatus)"
+        case .uncaughtSignal: "signal \(process.terminationStatus)"
+        @unknown default: "status \(process.terminationStatus)"
         }
     }
 
