@@ -36,6 +36,46 @@ struct KafkaConfigurationTests {
         #expect(!"\(secret)".contains("hunter") && "\(secret)".contains("sasl.password=<redacted>"))
     }
 
+    @Test func scopedPropertiesReachOnlyTheirKindOfClient() throws {
+        // An invalid value shows which clients a property reaches: only those refuse to start.
+        let consumerOnly = KafkaConfiguration(
+            bootstrapServers: "127.0.0.1:1",
+            consumerProperties: ["session.timeout.ms": "soon"]
+        )
+        #expect(throws: KafkaError.self) {
+            try KafkaConsumer(
+                configuration: consumerOnly,
+                groupID: "g",
+                rebalanceListener: nil,
+                logger: TestSupport.logger()
+            )
+        }
+        try KafkaProducer(configuration: consumerOnly, logger: TestSupport.logger()).close(flushTimeout: .zero)
+        _ = try KafkaAdmin(configuration: consumerOnly, logger: TestSupport.logger())
+
+        let producerOnly = KafkaConfiguration(
+            bootstrapServers: "127.0.0.1:1",
+            properties: ["linger.ms": "1"],
+            producerProperties: ["linger.ms": "soon"]
+        )
+        let error = try #require(throws: KafkaError.self) {
+            try KafkaProducer(configuration: producerOnly, logger: TestSupport.logger())
+        }
+        #expect(error.message.contains("linger.ms"))
+        let consumer = try KafkaConsumer(
+            configuration: KafkaConfiguration(
+                bootstrapServers: "127.0.0.1:1",
+                consumerProperties: ["session.timeout.ms": "6000"],
+                producerProperties: ["linger.ms": "soon"]
+            ),
+            groupID: "g",
+            rebalanceListener: nil,
+            logger: TestSupport.logger()
+        )
+        consumer.close()
+        #expect("\(producerOnly)".contains("producer:linger.ms=soon"))
+    }
+
     @Test func fixedProducerPropertiesCannotBeOverridden() throws {
         let acksOne = KafkaConfiguration(bootstrapServers: "127.0.0.1:1", properties: ["acks": "1"])
         let error = try #require(throws: KafkaError.self) {

@@ -89,7 +89,8 @@ final class FaultRun: @unchecked Sendable {
             "ATTENDANCE_GROUP_ID": "faults", "ATTENDANCE_LOG_LEVEL": "warning", "ATTENDANCE_LOG_FORMAT": "json",
             // A killed member holds its partitions until the session times out: keep that short, as one would
             // for a latency-sensitive group.
-            "ATTENDANCE_KAFKA_SESSION_TIMEOUT_MS": "6000", "ATTENDANCE_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
+            "ATTENDANCE_KAFKA_CONSUMER_SESSION_TIMEOUT_MS": "6000",
+            "ATTENDANCE_KAFKA_CONSUMER_HEARTBEAT_INTERVAL_MS": "500",
             // Several services on one host: each serves its metrics on a free port.
             "ATTENDANCE_HTTP_ADDR": "127.0.0.1:0",
         ]

@@ -25,7 +25,11 @@ public final class KafkaAdmin: @unchecked Sendable {
     private let logger: Logger
 
     public init(configuration: KafkaConfiguration, logger: Logger) throws(KafkaError) {
-        let properties = try configuration.resolvedProperties(defaults: [:], client: "KafkaAdmin")
+        let properties = try configuration.resolvedProperties(
+            defaults: [:],
+            kind: .admin,
+            client: "KafkaAdmin"
+        )
         client = try RDKafkaClient(
             type: RD_KAFKA_PRODUCER,
             properties: properties,

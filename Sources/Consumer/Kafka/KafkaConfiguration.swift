@@ -7,12 +7,32 @@
 public struct KafkaConfiguration: Sendable, CustomStringConvertible {
     /// `bootstrap.servers`: comma-separated `host:port` list.
     public var bootstrapServers: String
-    /// Passed through to librdkafka as is (e.g. `security.protocol`, `sasl.*`, `ssl.*`, `linger.ms`).
+    /// Passed through to librdkafka as is, for every client (e.g. `security.protocol`, `sasl.*`, `ssl.*`).
     public var properties: [String: String]
+    /// For consumers only (e.g. `session.timeout.ms`), over `properties`: librdkafka warns at every start of a
+    /// producer given a consumer property, and operators should not learn to ignore warnings.
+    public var consumerProperties: [String: String]
+    /// For producers only (e.g. `linger.ms`), over `properties`.
+    public var producerProperties: [String: String]
 
-    public init(bootstrapServers: String, properties: [String: String] = [:]) {
+    public init(
+        bootstrapServers: String,
+        properties: [String: String] = [:],
+        consumerProperties: [String: String] = [:],
+        producerProperties: [String: String] = [:]
+    ) {
         self.bootstrapServers = bootstrapServers
         self.properties = properties
+        self.consumerProperties = consumerProperties
+        self.producerProperties = producerProperties
+    }
+
+    /// The kind of librdkafka handle a client creates: which scoped properties it takes.
+    enum ClientKind {
+        case consumer
+        case producer
+        /// Admin requests only: neither consumer nor producer properties.
+        case admin
     }
 
     /// True for keys whose values must never be logged.
@@ -22,24 +42,35 @@ public struct KafkaConfiguration: Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        let shown = properties.keys.sorted().map { key in
-            "\(key)=\(Self.isSensitive(key) ? "<redacted>" : properties[key]!)"
+        let scoped = [("", properties), ("consumer:", consumerProperties), ("producer:", producerProperties)]
+        let shown = scoped.flatMap { scope, properties in
+            properties.keys.sorted().map { key in
+                "\(scope)\(key)=\(Self.isSensitive(key) ? "<redacted>" : properties[key]!)"
+            }
         }
         return "KafkaConfiguration(bootstrap.servers=\(bootstrapServers)"
             + (shown.isEmpty ? "" : ", " + shown.joined(separator: ", ")) + ")"
     }
 
-    /// The final property map: `defaults`, then `bootstrapServers` and `properties`, then `fixed`.
+    /// The final property map: `defaults`, then `bootstrapServers` and `properties`, then the properties scoped to
+    /// `kind`, then `fixed`.
     ///
     /// A user property that contradicts a fixed one is refused rather than silently replaced.
     func resolvedProperties(
         defaults: [String: String],
         fixed: [String: String] = [:],
+        kind: ClientKind,
         client: String
     ) throws(KafkaError) -> [(key: String, value: String)] {
         var resolved = defaults
         resolved["bootstrap.servers"] = bootstrapServers
-        for (key, value) in properties {
+        var given = properties
+        switch kind {
+        case .consumer: given.merge(consumerProperties) { _, scoped in scoped }
+        case .producer: given.merge(producerProperties) { _, scoped in scoped }
+        case .admin: break
+        }
+        for (key, value) in given {
             if let required = fixed[key], !Self.equivalent(key: key, value, required) {
                 throw .invalidConfiguration("\(client) requires \(key)=\(required); the property cannot be overridden")
             }

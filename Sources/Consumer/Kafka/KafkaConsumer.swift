@@ -32,6 +32,7 @@ public final class KafkaConsumer: @unchecked Sendable {
         let properties = try configuration.resolvedProperties(
             defaults: Self.defaultProperties,
             fixed: ["group.id": groupID],
+            kind: .consumer,
             client: "KafkaConsumer"
         )
         client = try RDKafkaClient(

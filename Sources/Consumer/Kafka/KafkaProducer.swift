@@ -27,6 +27,7 @@ public final class KafkaProducer: @unchecked Sendable {
         let properties = try configuration.resolvedProperties(
             defaults: Self.defaultProperties,
             fixed: Self.fixedProperties,
+            kind: .producer,
             client: "KafkaProducer"
         )
         client = try RDKafkaClient(

@@ -21,6 +21,7 @@ public final class KafkaTopicProbe: @unchecked Sendable {
                 "enable.auto.commit": "false",
                 "enable.auto.offset.store": "false",
             ],
+            kind: .consumer,
             client: "KafkaTopicProbe"
         )
         client = try RDKafkaClient(
