@@ -84,8 +84,10 @@ struct RunCommand: AsyncParsableCommand {
         }
         var kafkaConfiguration = kafka.kafkaConfiguration(brokers: brokers)
         if isEmbedded {
-            kafkaConfiguration.properties.merge(KafkaMockCluster.lowLatencyClientProperties) { configured, _ in
-                configured
+            // Consumers only (a producer given a consumer property warns at every start); a configured value wins.
+            for (key, value) in KafkaMockCluster.lowLatencyConsumerProperties
+            where kafkaConfiguration.properties[key] == nil && kafkaConfiguration.consumerProperties[key] == nil {
+                kafkaConfiguration.consumerProperties[key] = value
             }
         }
 

@@ -90,7 +90,7 @@ struct APIBenchmark: AsyncParsableCommand {
         _ = try TopicReconciler.apply(try TopicSpec.loadAll(from: topicsFolder.topicsURL()), mock: cluster)
         let kafka = KafkaConfiguration(
             bootstrapServers: cluster.bootstrapServers,
-            properties: KafkaMockCluster.lowLatencyClientProperties
+            consumerProperties: KafkaMockCluster.lowLatencyConsumerProperties
         )
         let consumers = (0..<2).map { _ in
             CheckInConsumer(

@@ -120,7 +120,7 @@ struct CheckInsBenchmark: AsyncParsableCommand {
         // as soon as data arrives: without this, a paced run would measure the mock's wait.
         let kafka = KafkaConfiguration(
             bootstrapServers: cluster.bootstrapServers,
-            properties: KafkaMockCluster.lowLatencyClientProperties
+            consumerProperties: KafkaMockCluster.lowLatencyConsumerProperties
         )
         let latencies = LatencyRecorder()
         var consumerConfiguration = CheckInConsumer.Configuration(

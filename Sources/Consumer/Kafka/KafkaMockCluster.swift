@@ -11,10 +11,11 @@ import Logging
 /// `@unchecked Sendable`: both handles are immutable pointers and the mock API is thread-safe (it posts operations
 /// to the cluster's own thread).
 public final class KafkaMockCluster: @unchecked Sendable {
-    /// Client settings for latency measured against the mock: it holds a fetch that finds no data for the whole
-    /// `fetch.wait.max.ms` (500 ms by default) even when a producer writes meanwhile, where a real broker answers as
-    /// soon as data arrives. A short wait gives a consumer of the mock a real broker's latency, for more idle fetches.
-    public static let lowLatencyClientProperties = ["fetch.wait.max.ms": "10"]
+    /// Consumer settings for latency measured against the mock (``KafkaConfiguration/consumerProperties``): it holds
+    /// a fetch that finds no data for the whole `fetch.wait.max.ms` (500 ms by default) even when a producer writes
+    /// meanwhile, where a real broker answers as soon as data arrives. A short wait gives a consumer of the mock a
+    /// real broker's latency, for more idle fetches.
+    public static let lowLatencyConsumerProperties = ["fetch.wait.max.ms": "10"]
 
     public let brokerCount: Int
     /// The private handle librdkafka needs for the cluster's bookkeeping; it serves no traffic of its own.
