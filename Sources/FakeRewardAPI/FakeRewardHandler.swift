@@ -13,6 +13,10 @@ final class FakeRewardHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var request: FakeRewardRequest?
     /// False once the connection is gone: a timer that fires later writes nothing.
     private var open = true
+    /// A request is complete and its answer not yet written.
+    private var answering = false
+    /// The client will send nothing more (half-close): close once the answer in progress is written.
+    private var inputClosed = false
 
     init(server: FakeRewardServer) {
         self.server = server
@@ -41,14 +45,26 @@ final class FakeRewardHandler: ChannelInboundHandler, RemovableChannelHandler {
             guard let head, let request else { return }
             self.head = nil
             self.request = nil
+            answering = true
             let faults = server.faults
-            after(server.delay(for: faults), context: context) { handler, context in
+            // The summary is the fake's own read-out, not part of the simulated API: no latency.
+            let delay = request.path == "/v1/ledger/summary" ? .zero : server.delay(for: faults)
+            // Like a real API, the fake handles a request whose client gave up during the latency: it may pay.
+            after(delay, context: context, evenIfClosed: true) { handler, context in
                 let answer = handler.server.answer(request, faults: faults)
                 handler.after(answer.hang, context: context) { handler, context in
                     handler.respond(answer, to: head, context: context)
                 }
             }
         }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard let event = event as? ChannelEvent, event == .inputClosed else {
+            return context.fireUserInboundEventTriggered(event)
+        }
+        inputClosed = true
+        if !answering { context.close(promise: nil) }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -64,24 +80,30 @@ final class FakeRewardHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func after(
         _ delay: Duration,
         context: ChannelHandlerContext,
+        evenIfClosed: Bool = false,
         _ body: @escaping (FakeRewardHandler, ChannelHandlerContext) -> Void
     ) {
         guard delay > .zero else { return body(self, context) }
         let nanoseconds = delay.components.seconds * 1_000_000_000 + delay.components.attoseconds / 1_000_000_000
         context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanoseconds)) {
-            guard self.open else { return }
+            guard self.open || evenIfClosed else { return }
             body(self, context)
         }
     }
 
     private func respond(_ answer: FakeRewardServer.Answer, to head: HTTPRequestHead, context: ChannelHandlerContext) {
+        answering = false
         guard open else { return }
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/json")
         headers.add(name: "Content-Length", value: String(answer.body.count))
         if let seconds = answer.retryAfterSeconds { headers.add(name: "Retry-After", value: String(seconds)) }
-        let keepAlive = head.isKeepAlive
-        if !keepAlive { headers.add(name: "Connection", value: "close") }
+        let keepAlive = head.isKeepAlive && !inputClosed
+        if !keepAlive {
+            headers.add(name: "Connection", value: "close")
+        } else if head.version.major == 1 && head.version.minor == 0 {
+            headers.add(name: "Connection", value: "keep-alive")
+        }
         var body = context.channel.allocator.buffer(capacity: answer.body.count)
         body.writeBytes(answer.body)
         context.write(

@@ -84,6 +84,8 @@ public final class FakeRewardServer: Service, Sendable {
             .serverChannelOption(.backlog, value: 1_024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            // A client that stops sending (half-close) still gets the answer to its last request.
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 connections.add(channel)
                 return channel.eventLoop.makeCompletedFuture {
@@ -104,7 +106,6 @@ public final class FakeRewardServer: Service, Sendable {
         logger.info("fake reward API listening", metadata: ["port": "\(listener.localAddress?.port ?? 0)"])
         let stop: @Sendable () -> Void = {
             listener.close(promise: nil)
-            connections.closeAll()
         }
         do {
             try await withGracefulShutdownHandler {
@@ -119,8 +120,10 @@ public final class FakeRewardServer: Service, Sendable {
         } catch is CancellationError {
             // Cancelling the task is how an embedding program or a test stops the fake: a clean stop.
         }
-        // The listener may have closed for another reason: leave no connection behind either way.
-        connections.closeAll()
+        // Stopped (or the listener closed for another reason): leave no connection behind.
+        try? await listener.close()
+        await connections.closeAll()
+        port.withLock { $0 = nil }
     }
 
     // MARK: - Answers (called on the connection's event loop by FakeRewardHandler)
@@ -256,16 +259,32 @@ public final class FakeRewardServer: Service, Sendable {
 /// The open connections, so a stop can close them rather than leave keep-alive clients attached to a fake that
 /// no longer runs.
 final class FakeRewardConnections: Sendable {
-    private let open = Mutex<[ObjectIdentifier: any Channel]>([:])
-
-    func add(_ channel: any Channel) {
-        let id = ObjectIdentifier(channel)
-        open.withLock { $0[id] = channel }
-        channel.closeFuture.whenComplete { _ in _ = self.open.withLock { $0.removeValue(forKey: id) } }
+    private struct State {
+        var open: [ObjectIdentifier: any Channel] = [:]
+        var stopped = false
     }
 
-    func closeAll() {
-        for channel in open.withLock({ Array($0.values) }) { channel.close(promise: nil) }
+    private let state = Mutex(State())
+
+    /// Registers an accepted connection; one accepted while the server stops is closed at once.
+    func add(_ channel: any Channel) {
+        let id = ObjectIdentifier(channel)
+        let accepted = state.withLock { state in
+            guard !state.stopped else { return false }
+            state.open[id] = channel
+            return true
+        }
+        guard accepted else { return channel.close(promise: nil) }
+        channel.closeFuture.whenComplete { _ in _ = self.state.withLock { $0.open.removeValue(forKey: id) } }
+    }
+
+    /// Closes every connection and refuses new ones; returns once they are closed.
+    func closeAll() async {
+        let channels = state.withLock { state in
+            state.stopped = true
+            return Array(state.open.values)
+        }
+        for channel in channels { try? await channel.close() }
     }
 }
 

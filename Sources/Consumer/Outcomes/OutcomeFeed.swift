@@ -61,7 +61,7 @@ public final class OutcomeFeed: Service, Sendable {
         var backoff = configuration.retryBackoff
         var kafka = configuration.kafka
         kafka.properties["fetch.wait.max.ms"] = kafka.properties["fetch.wait.max.ms"] ?? "50"
-        kafka.properties["enable.partition.eof"] = "false"
+        kafka.consumerProperties["enable.partition.eof"] = "false"
         while !stop.isStopped {
             do {
                 let probe = try KafkaTopicProbe(configuration: kafka, logger: logger)
