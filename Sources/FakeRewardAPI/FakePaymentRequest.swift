@@ -37,12 +37,10 @@ struct FakeRewardRequest {
     /// Larger bodies are refused with 413 (their bytes are not kept).
     static let maximumBody = 64 * 1024
 
-    var method: FakeRewardMethod
+    var method: HTTPMethod
     /// The target without its query.
     var path: String
     var idempotencyKey: String?
     var body: [UInt8] = []
     var bodyTooLarge = false
 }
-
-typealias FakeRewardMethod = NIOHTTP1.HTTPMethod

@@ -9,8 +9,8 @@ final class FakeRewardHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     private let server: FakeRewardServer
-    private var head: HTTPRequestHead?
-    private var request: FakeRewardRequest?
+    /// The request being read, with its head (the answer's version and keep-alive come from it).
+    private var reading: (head: HTTPRequestHead, request: FakeRewardRequest)?
     /// False once the connection is gone: a timer that fires later writes nothing.
     private var open = true
     /// A request is complete and its answer not yet written.
@@ -25,26 +25,25 @@ final class FakeRewardHandler: ChannelInboundHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
-            self.head = head
             let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first
-            request = FakeRewardRequest(
+            let request = FakeRewardRequest(
                 method: head.method,
                 path: path.map(String.init) ?? head.uri,
                 idempotencyKey: head.headers.first(name: "Idempotency-Key")
             )
+            reading = (head, request)
         case .body(let chunk):
-            guard var request, !request.bodyTooLarge else { return }
+            guard var request = reading?.request, !request.bodyTooLarge else { return }
             if request.body.count + chunk.readableBytes > FakeRewardRequest.maximumBody {
                 request.bodyTooLarge = true
                 request.body = []
             } else {
                 request.body.append(contentsOf: chunk.readableBytesView)
             }
-            self.request = request
+            reading?.request = request
         case .end:
-            guard let head, let request else { return }
-            self.head = nil
-            self.request = nil
+            guard let (head, request) = reading else { return }
+            reading = nil
             answering = true
             let faults = server.faults
             // The summary is the fake's own read-out, not part of the simulated API: no latency.
@@ -84,8 +83,7 @@ final class FakeRewardHandler: ChannelInboundHandler, RemovableChannelHandler {
         _ body: @escaping (FakeRewardHandler, ChannelHandlerContext) -> Void
     ) {
         guard delay > .zero else { return body(self, context) }
-        let nanoseconds = delay.components.seconds * 1_000_000_000 + delay.components.attoseconds / 1_000_000_000
-        context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanoseconds)) {
+        context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(delay)) {
             guard self.open || evenIfClosed else { return }
             body(self, context)
         }

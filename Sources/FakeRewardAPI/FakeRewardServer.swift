@@ -104,24 +104,20 @@ public final class FakeRewardServer: Service, Sendable {
         }
         port.withLock { $0 = listener.localAddress?.port }
         logger.info("fake reward API listening", metadata: ["port": "\(listener.localAddress?.port ?? 0)"])
-        let stop: @Sendable () -> Void = {
-            listener.close(promise: nil)
-        }
         do {
             try await withGracefulShutdownHandler {
                 try await withTaskCancellationHandler {
                     try await listener.closeFuture.get()
                 } onCancel: {
-                    stop()
+                    listener.close(promise: nil)
                 }
             } onGracefulShutdown: {
-                stop()
+                listener.close(promise: nil)
             }
         } catch is CancellationError {
             // Cancelling the task is how an embedding program or a test stops the fake: a clean stop.
         }
-        // Stopped (or the listener closed for another reason): leave no connection behind.
-        try? await listener.close()
+        // The listener is closed (stopped, or for another reason): leave no connection behind.
         await connections.closeAll()
         port.withLock { $0 = nil }
     }

@@ -30,7 +30,7 @@ struct FakeRewardServerTests {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: body))
         }
-        let response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(timeout.milliseconds))
+        let response = try await HTTPClient.shared.execute(request, timeout: TimeAmount(timeout))
         let bytes = try await response.body.collect(upTo: 1 << 20)
         let json = (try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView))) as? [String: Any] ?? [:]
         var headers: [String: String] = [:]
@@ -199,11 +199,5 @@ struct FakeRewardServerTests {
             )
         }
         #expect(fake.ledger.paidCount == 1)
-    }
-}
-
-extension Duration {
-    fileprivate var milliseconds: Int64 {
-        components.seconds * 1_000 + components.attoseconds / 1_000_000_000_000_000
     }
 }
