@@ -70,3 +70,39 @@ struct CommandSettingsTests {
         #expect(throws: (any Error).self) { try RewardsRetryCommand.parse(["--all", "--topics-dir", "t"]) }
     }
 }
+
+/// `ATTENDANCE_KAFKA_*` variables: which clients each reaches, and a prefix with no property name is refused.
+@Suite("Kafka settings from the environment")
+struct KafkaEnvironmentTests {
+    @Test func scopedVariablesReachTheirKindOfClientOnly() {
+        let configuration = KafkaOptions().kafkaConfiguration(
+            brokers: "broker:9092",
+            environment: [
+                "ATTENDANCE_KAFKA_SECURITY_PROTOCOL": "SSL",
+                "ATTENDANCE_KAFKA_CONSUMER_SESSION_TIMEOUT_MS": "6000",
+                "ATTENDANCE_KAFKA_PRODUCER_LINGER_MS": "10",
+                "ATTENDANCE_BROKERS": "ignored:9092",
+            ]
+        )
+        #expect(configuration.properties == ["security.protocol": "SSL"])
+        #expect(configuration.consumerProperties == ["session.timeout.ms": "6000"])
+        #expect(configuration.producerProperties == ["linger.ms": "10"])
+    }
+
+    @Test(arguments: ["ATTENDANCE_KAFKA_", "ATTENDANCE_KAFKA_CONSUMER_", "ATTENDANCE_KAFKA_PRODUCER_"])
+    func aPrefixWithoutAPropertyIsRefusedByName(_ name: String) throws {
+        let problem = try #require(KafkaOptions.unnamedProperty(in: [name: "1"]))
+        #expect(problem.contains(name))
+        #expect(problem.contains("names no librdkafka property"))
+        let configuration = KafkaOptions().kafkaConfiguration(brokers: "broker:9092", environment: [name: "1"])
+        #expect(configuration.properties.isEmpty)
+        #expect(configuration.consumerProperties.isEmpty)
+        #expect(configuration.producerProperties.isEmpty)
+    }
+
+    @Test func ordinaryVariablesPassValidation() {
+        #expect(
+            KafkaOptions.unnamedProperty(in: ["ATTENDANCE_KAFKA_CLIENT_ID": "a", "ATTENDANCE_BROKERS": "b"]) == nil
+        )
+    }
+}

@@ -25,6 +25,13 @@ final class FaultRun: @unchecked Sendable {
         var topicsDirectory: String
         var logDirectory: URL
         var postgresRestart: String?
+
+        /// The same scenario with its service logs in `directory` (a second run must not read the first's).
+        func loggingTo(_ directory: URL) -> Settings {
+            var settings = self
+            settings.logDirectory = directory
+            return settings
+        }
     }
 
     private let settings: Settings
@@ -79,6 +86,7 @@ final class FaultRun: @unchecked Sendable {
         _ = try Setup.apply(policies, postgres: postgres, schema: schema)
 
         let cluster = try MockClusterProcess(
+            name: "\(settings.scenario.rawValue)-mock-cluster",
             topicsDirectory: settings.topicsDirectory,
             logDirectory: settings.logDirectory
         )
@@ -134,21 +142,37 @@ final class FaultRun: @unchecked Sendable {
             }
         }
 
-        let injector = ThreadExecutor(name: "fault-injector")
-        injector.execute { [self] in inject(cluster: cluster) }
-        injector.shutdown()  // the thread leaves once the injection is done
-        let traffic = try produce(bootstrap: cluster.bootstrapServers, days: days, firstDay: firstDay)
-        while injecting.load(ordering: .acquiring) { Thread.sleep(forTimeInterval: 0.1) }
-        for process in services where !process.isRunning { try process.start() }
-        for process in extras where process.isRunning { process.stop() }
-
-        try waitForQuiescence(highWatermarks: traffic.highWatermarks)
-        try checkInvariants(traffic: traffic, bootstrap: cluster.bootstrapServers)
-        // Every process ends gracefully now; a crash or error exit at any time in the run fails the scenario.
-        for process in services + extras + [api] {
-            process.stop()
-            report.problems += process.exitProblems
+        // Every process ends gracefully at the end; a crash or error exit at any time in the run fails the scenario.
+        func stopAll() -> [String] {
+            var problems: [String] = []
+            for process in services + extras + [api] {
+                process.stop()
+                problems += process.exitProblems
+            }
+            return problems
         }
+        do {
+            let injector = ThreadExecutor(name: "fault-injector")
+            injector.execute { [self] in inject(cluster: cluster) }
+            injector.shutdown()  // the thread leaves once the injection is done
+            let traffic = try produce(bootstrap: cluster.bootstrapServers, days: days, firstDay: firstDay)
+            while injecting.load(ordering: .acquiring) { Thread.sleep(forTimeInterval: 0.1) }
+            for process in services where !process.isRunning { try process.start() }
+            for process in extras where process.isRunning { process.stop() }
+            try waitForQuiescence(highWatermarks: traffic.highWatermarks, cluster: cluster)
+            try cluster.checkRunning()
+            try checkInvariants(traffic: traffic, bootstrap: cluster.bootstrapServers)
+        } catch {
+            // The injector may still restart a service: let it finish before anything is stopped.
+            while injecting.load(ordering: .acquiring) { Thread.sleep(forTimeInterval: 0.1) }
+            // Without its broker the scenario proves nothing either way: that is the error to report.
+            try cluster.checkRunning()
+            // A crashed service is often why the checks failed: say so with their error.
+            let exits = stopAll()
+            guard !exits.isEmpty else { throw error }
+            throw FaultSuiteError("\(error); " + exits.joined(separator: "; "))
+        }
+        report.problems += stopAll()
         report.seconds = Date().timeIntervalSince(started)
         passed = report.passed
         return report
@@ -233,10 +257,11 @@ final class FaultRun: @unchecked Sendable {
         case .brokerOutage:
             for index in 0..<count {
                 let broker = index % 3 + 1
-                cluster.setBroker(broker, up: false)
+                // A cluster that is gone ends the injection; the scenario reports it.
+                guard (try? cluster.setBroker(broker, up: false)) != nil else { return }
                 report.injected += 1
                 pause(1.5...1.5)
-                cluster.setBroker(broker, up: true)
+                guard (try? cluster.setBroker(broker, up: true)) != nil else { return }
                 pause(1.0...2.0)
             }
         case .postgresRestart:
@@ -285,12 +310,13 @@ final class FaultRun: @unchecked Sendable {
         try PostgresConnection.connect(settings.postgres, applicationName: "attendance-faults", searchPath: schema)
     }
 
-    private func waitForQuiescence(highWatermarks: [Int32: Int64]) throws {
+    private func waitForQuiescence(highWatermarks: [Int32: Int64], cluster: MockClusterProcess) throws {
         let deadline = Date().addingTimeInterval(settings.long ? 900 : 300)
         let slot = MessageSlot(schema: schema)
         // The WAL position of the previous round: everything committed before it must have been published.
         var previousPosition: LogSequenceNumber?
         while true {
+            try cluster.checkRunning()
             if let db = try? connection() {
                 defer { db.close() }
                 let stored = try? db.execute(

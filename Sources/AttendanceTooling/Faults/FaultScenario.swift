@@ -52,6 +52,8 @@ struct FaultReport: Sendable {
     var expectedDeadLetters = 0
     var seconds = 0.0
     var problems: [String] = []
+    /// Why the scenario's first run was discarded (the test broker crashed), if it was.
+    var secondRunBecause: String?
 
     var passed: Bool { problems.isEmpty }
 }

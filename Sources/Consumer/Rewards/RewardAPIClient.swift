@@ -54,10 +54,9 @@ public final class RewardAPIClient: Sendable {
     public init(configuration: Configuration) {
         self.configuration = configuration
         var http = HTTPClient.Configuration()
-        http.timeout = .init(
-            connect: .milliseconds(configuration.connectTimeout.wholeMilliseconds),
-            read: .milliseconds(configuration.requestTimeout.wholeMilliseconds)
-        )
+        // No read timeout: each call's deadline (`requestTimeout`) bounds it whole. An idle-read timer would be
+        // scheduled per request and moved on every response part, on the same event loops as the calls.
+        http.timeout = .init(connect: .milliseconds(configuration.connectTimeout.wholeMilliseconds))
         http.connectionPool = .init(
             idleTimeout: .seconds(60),
             concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.maxConnectionsPerHost

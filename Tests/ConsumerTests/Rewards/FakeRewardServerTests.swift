@@ -3,6 +3,7 @@ import FakeRewardAPI
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import Testing
 
 /// The bundled fake of the reward APIs over real HTTP: what the settler tests and `bench rewards` rely on it to do.
@@ -178,6 +179,57 @@ struct FakeRewardServerTests {
             #expect(fake.ledger.counters.throttled == 1)
             #expect(fake.ledger.counters.serverErrors == 1)
             #expect(fake.ledger.paidCount == 1)
+        }
+    }
+
+    /// Sends `bytes` on a raw connection, closes its sending side, and returns all that comes back until the fake
+    /// closes the connection.
+    static func exchange(_ base: String, _ bytes: String) async throws -> String {
+        let address = try #require(URL(string: base))
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(.allowRemoteHalfClosure, value: true)
+            .connect(host: try #require(address.host), port: try #require(address.port)) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
+                        wrappingChannelSynchronously: channel,
+                        configuration: .init(isOutboundHalfClosureEnabled: true)
+                    )
+                }
+            }
+        return try await channel.executeThenClose { inbound, outbound in
+            try await outbound.write(ByteBuffer(string: bytes))
+            outbound.finish()
+            var received = ""
+            for try await chunk in inbound { received += String(buffer: chunk) }
+            return received
+        }
+    }
+
+    static func rawGrant(_ key: String, amount: Int) -> String {
+        let body = grant(1, amount, key)
+        return "POST /v1/points/grants HTTP/1.1\r\nHost: fake\r\nIdempotency-Key: \(key)\r\n"
+            + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+    }
+
+    @Test func pipelinedRequestsFromAHalfClosedClientAreAllAnsweredInOrder() async throws {
+        var faults = FakeRewardFaults()
+        faults.latency = .milliseconds(50)
+        try await withFakeRewardAPI(faults) { fake, url in
+            // Two requests in one write, then the client's FIN: both are paid and answered, in order, before the
+            // fake closes its side.
+            let received = try await Self.exchange(
+                url,
+                Self.rawGrant("p1", amount: 10) + Self.rawGrant("p2", amount: 20)
+            )
+            let answers = received.components(separatedBy: "HTTP/1.1 ").dropFirst()
+            #expect(answers.count == 2, "\(received)")
+            #expect(answers.allSatisfy { $0.hasPrefix("200 ") }, "\(received)")
+            let first = try #require(fake.ledger.payment(for: "p1")?.transactionID)
+            let second = try #require(fake.ledger.payment(for: "p2")?.transactionID)
+            let firstAt = try #require(received.range(of: first)).lowerBound
+            let secondAt = try #require(received.range(of: second)).lowerBound
+            #expect(firstAt < secondAt)
+            #expect(fake.ledger.totalPoints == 30)
         }
     }
 
