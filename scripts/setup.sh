@@ -66,6 +66,14 @@ raise_setting max_slot_wal_keep_size 8GB "current_setting('max_slot_wal_keep_siz
 raise_setting max_wal_size 4GB "pg_size_bytes(current_setting('max_wal_size')) < pg_size_bytes('4GB')"
 raise_setting checkpoint_timeout 15min "setting::int < 900 FROM pg_settings WHERE name = 'checkpoint_timeout'"
 if [ "$reload" = yes ]; then as_postgres "psql -qc 'SELECT pg_reload_conf()'" >/dev/null; fi
+# The package's 128MB of shared buffers is a laptop's: a batch's index inserts and foreign-key look-ups then evict
+# and re-read pages all through a run, and backends write dirty pages themselves. Production servers give Postgres
+# a quarter of their memory; 2GB is a modest share of a development machine. Takes effect on restart.
+if sql_true "pg_size_bytes(current_setting('shared_buffers')) < pg_size_bytes('2GB')"; then
+    as_postgres "psql -qc \"ALTER SYSTEM SET shared_buffers = '2GB'\""
+    restart=yes
+    settings+=(shared_buffers=2GB)
+fi
 if [ "$restart" = yes ]; then
     echo "setup: restarting PostgreSQL $version for ${settings[*]}"
     as_root pg_ctlcluster "$version" main restart
