@@ -67,12 +67,22 @@ struct APIHarness: Sendable {
             configuration.rateLimit = rateLimit
             configuration.rateBurst = rateBurst
             let server = try await APIServer(configuration: configuration, logger: pipeline.logger)
-            let services: [any Service] =
-                pipelineRunning ? [server, pipeline.checkInConsumer(group: "api-tests"), pipeline.relay()] : [server]
+            let consumer = pipeline.checkInConsumer(group: "api-tests")
+            let relay = pipeline.relay()
+            let services: [any Service] = pipelineRunning ? [server, consumer, relay] : [server]
             return try await withServices(services) {
                 let port = try await server.listeningPort()
                 let harness = APIHarness(pipeline: pipeline, server: server, baseURL: "http://127.0.0.1:\(port)")
                 try await harness.waitUntilReady()
+                if pipelineRunning {
+                    // A submission waits at most 10 s for its outcome; on a loaded machine the mock's first group
+                    // join alone can take most of that. Tests start once the pipeline is in place.
+                    try await pipeline.blocking {
+                        try pipeline.waitUntil("the consumer has its partitions and the relay its slot") {
+                            consumer.statistics.snapshot.assignedPartitions > 0 && relay.statistics.isLeader
+                        }
+                    }
+                }
                 return try await body(harness)
             }
         }
