@@ -48,9 +48,7 @@ public final class APIServer: Service, Sendable {
         // A submission waits for its delivery report: with librdkafka's default of 5 minutes a Kafka outage would hold
         // every request that long. After 10 s the client gets a 503 and retries (the request id makes that safe).
         var producing = configuration.kafka
-        let configured = ["message.timeout.ms", "delivery.timeout.ms"].contains { name in
-            producing.properties[name] != nil || producing.producerProperties[name] != nil
-        }
+        let configured = ["message.timeout.ms", "delivery.timeout.ms"].contains { producing.sets($0, for: .producer) }
         if !configured { producing.producerProperties["message.timeout.ms"] = "10000" }
         self.producer = try KafkaProducer(configuration: producing, logger: logger)
         self.lanes = ReadLanes(configuration: configuration.reads, logger: logger)

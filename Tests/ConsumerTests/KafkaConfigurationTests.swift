@@ -36,6 +36,21 @@ struct KafkaConfigurationTests {
         #expect(!"\(secret)".contains("hunter") && "\(secret)".contains("sasl.password=<redacted>"))
     }
 
+    @Test func aKeySetForEveryClientOrForOneKindCountsForThatKindOnly() {
+        let configuration = KafkaConfiguration(
+            bootstrapServers: "127.0.0.1:1",
+            properties: ["client.id": "a"],
+            consumerProperties: ["fetch.wait.max.ms": "10"],
+            producerProperties: ["message.timeout.ms": "2000"]
+        )
+        #expect(configuration.sets("client.id", for: .consumer) && configuration.sets("client.id", for: .admin))
+        #expect(configuration.sets("fetch.wait.max.ms", for: .consumer))
+        #expect(!configuration.sets("fetch.wait.max.ms", for: .producer))
+        #expect(configuration.sets("message.timeout.ms", for: .producer))
+        #expect(!configuration.sets("message.timeout.ms", for: .consumer))
+        #expect(!configuration.sets("message.timeout.ms", for: .admin))
+    }
+
     @Test func scopedPropertiesReachOnlyTheirKindOfClient() throws {
         // An invalid value shows which clients a property reaches: only those refuse to start.
         let consumerOnly = KafkaConfiguration(

@@ -86,7 +86,7 @@ struct RunCommand: AsyncParsableCommand {
         if isEmbedded {
             // Consumers only (a producer given a consumer property warns at every start); a configured value wins.
             for (key, value) in KafkaMockCluster.lowLatencyConsumerProperties
-            where kafkaConfiguration.properties[key] == nil && kafkaConfiguration.consumerProperties[key] == nil {
+            where !kafkaConfiguration.sets(key, for: .consumer) {
                 kafkaConfiguration.consumerProperties[key] = value
             }
         }

@@ -68,11 +68,14 @@ package struct FaultSuiteCommand: AsyncParsableCommand {
                 postgresRestart: restart
             )
             say("\(scenario.rawValue): \(scenario.summary) …")
-            var report: FaultReport
-            do {
-                report = try await Blocking.run("faults-\(scenario.rawValue)") {
+            func execute(_ settings: FaultRun.Settings) async throws -> FaultReport {
+                try await Blocking.run("faults-\(scenario.rawValue)") {
                     try FaultRun(settings, logger: logger).execute()
                 }
+            }
+            var report: FaultReport
+            do {
+                report = try await execute(settings)
             } catch let crash as MockClusterCrashed {
                 // Not the system under test: production runs on Kafka brokers. Once more, from a fresh schema and
                 // cluster; a second crash fails the suite.
@@ -81,9 +84,7 @@ package struct FaultSuiteCommand: AsyncParsableCommand {
                 say(
                     "\(scenario.rawValue): \(crash); running the scenario again once, logs in \(again.logDirectory.path)"
                 )
-                report = try await Blocking.run("faults-\(scenario.rawValue)") {
-                    try FaultRun(again, logger: logger).execute()
-                }
+                report = try await execute(again)
                 report.secondRunBecause = crash.description
             }
             reports.append(report)

@@ -28,7 +28,7 @@ public struct KafkaConfiguration: Sendable, CustomStringConvertible {
     }
 
     /// The kind of librdkafka handle a client creates: which scoped properties it takes.
-    enum ClientKind {
+    public enum ClientKind: Sendable {
         case consumer
         case producer
         /// Admin requests only: neither consumer nor producer properties.
@@ -50,6 +50,16 @@ public struct KafkaConfiguration: Sendable, CustomStringConvertible {
         }
         return "KafkaConfiguration(bootstrap.servers=\(bootstrapServers)"
             + (shown.isEmpty ? "" : ", " + shown.joined(separator: ", ")) + ")"
+    }
+
+    /// Whether `key` is set for clients of `kind`, for every client or for that kind only: a default of the
+    /// program's own must then yield to it.
+    public func sets(_ key: String, for kind: ClientKind) -> Bool {
+        switch kind {
+        case .consumer: properties[key] != nil || consumerProperties[key] != nil
+        case .producer: properties[key] != nil || producerProperties[key] != nil
+        case .admin: properties[key] != nil
+        }
     }
 
     /// The final property map: `defaults`, then `bootstrapServers` and `properties`, then the properties scoped to
